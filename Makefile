@@ -1,0 +1,28 @@
+# The new user's two commands: `make test` and `make demo`. Each creates .venv when it is
+# missing and installs the project into it, so a fresh clone needs only Python and pip.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check --quiet
+
+.PHONY: test lint venv clean
+
+# The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
+$(VENV)/.dev-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.dev-installed
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+test: lint
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

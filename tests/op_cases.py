@@ -1,0 +1,92 @@
+"""Every op of Value, listed once: how to call it, a float reference and a valid domain.
+
+The tests in test_engine.py check each entry's value, first derivative and second derivative.
+`covers` names the Value attributes an entry exercises; a guard test fails when a public op of
+Value is in no entry's `covers`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OpCase:
+    name: str
+    call: Callable[..., Any]  # on Values (and on floats for the composed operators)
+    reference: Callable[..., float]  # the same function on plain floats, from math
+    domain: tuple[tuple[float, float], ...]  # (lo, hi) for each argument
+    covers: tuple[str, ...]
+    # Points too close to a kink or a pole, where finite differences mean nothing.
+    avoid: Callable[..., bool] = lambda *xs: False
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def _near_zero(*xs: float) -> bool:
+    return any(abs(x) < 1e-2 for x in xs)
+
+
+OP_CASES = [
+    OpCase("add", lambda x, y: x + y, lambda x, y: x + y, ((-5, 5), (-5, 5)), ("__add__",)),
+    OpCase("radd", lambda x: 2.5 + x, lambda x: 2.5 + x, ((-5, 5),), ("__radd__",)),
+    OpCase("sub", lambda x, y: x - y, lambda x, y: x - y, ((-5, 5), (-5, 5)), ("__sub__",)),
+    OpCase("rsub", lambda x: 2.5 - x, lambda x: 2.5 - x, ((-5, 5),), ("__rsub__",)),
+    OpCase("mul", lambda x, y: x * y, lambda x, y: x * y, ((-5, 5), (-5, 5)), ("__mul__",)),
+    OpCase("rmul", lambda x: 2.5 * x, lambda x: 2.5 * x, ((-5, 5),), ("__rmul__",)),
+    OpCase("neg", lambda x: -x, lambda x: -x, ((-5, 5),), ("__neg__",)),
+    OpCase(
+        "div",
+        lambda x, y: x / y,
+        lambda x, y: x / y,
+        ((-5, 5), (-5, 5)),
+        ("__truediv__",),
+        avoid=lambda x, y: abs(y) < 0.3,
+    ),
+    OpCase(
+        "rdiv",
+        lambda x: 2.5 / x,
+        lambda x: 2.5 / x,
+        ((-5, 5),),
+        ("__rtruediv__",),
+        avoid=lambda x: abs(x) < 0.3,
+    ),
+    OpCase("pow_int", lambda x: x**3, lambda x: x**3, ((-3, 3),), ("__pow__",)),
+    OpCase("pow_zero", lambda x: x**0, lambda x: 1.0, ((-3, 3),), ("__pow__",)),
+    OpCase(
+        "pow_negative_int",
+        lambda x: x**-2,
+        lambda x: x**-2,
+        ((-3, 3),),
+        ("__pow__",),
+        avoid=lambda x: abs(x) < 0.3,
+    ),
+    OpCase("pow_fraction", lambda x: x**0.5, lambda x: x**0.5, ((0.2, 5),), ("__pow__",)),
+    OpCase(
+        "pow_negative_fraction", lambda x: x**-1.5, lambda x: x**-1.5, ((0.2, 5),), ("__pow__",)
+    ),
+    OpCase(
+        "pow_value_exponent",
+        lambda x, y: x**y,
+        lambda x, y: x**y,
+        ((0.2, 3), (-2, 2)),
+        ("__pow__",),
+    ),
+    OpCase("rpow", lambda x: 2.5**x, lambda x: 2.5**x, ((-3, 3),), ("__rpow__",)),
+    OpCase("exp", lambda x: x.exp(), math.exp, ((-5, 5),), ("exp",)),
+    OpCase("log", lambda x: x.log(), math.log, ((0.1, 10),), ("log",)),
+    OpCase("sqrt", lambda x: x.sqrt(), math.sqrt, ((0.1, 10),), ("sqrt",)),
+    OpCase("tanh", lambda x: x.tanh(), math.tanh, ((-4, 4),), ("tanh",)),
+    OpCase("sigmoid", lambda x: x.sigmoid(), _sigmoid, ((-6, 6),), ("sigmoid",)),
+    OpCase(
+        "relu", lambda x: x.relu(), lambda x: max(0.0, x), ((-5, 5),), ("relu",), avoid=_near_zero
+    ),
+    OpCase("abs", lambda x: x.abs(), abs, ((-5, 5),), ("abs",), avoid=_near_zero),
+    OpCase("sin", lambda x: x.sin(), math.sin, ((-5, 5),), ("sin",)),
+    OpCase("cos", lambda x: x.cos(), math.cos, ((-5, 5),), ("cos",)),
+]

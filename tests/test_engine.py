@@ -1,0 +1,491 @@
+"""The engine: every op's value and derivatives, graph shapes, the contract's numerics and
+bad input."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from autograd import Value, grad, no_grad, topological_order
+from tests.conftest import floats_in
+from tests.op_cases import OP_CASES, OpCase
+
+H = 1e-4  # finite-difference step on the float references
+
+
+def points(case: OpCase) -> st.SearchStrategy[tuple[float, ...]]:
+    return st.tuples(*(floats_in(lo, hi) for lo, hi in case.domain)).filter(
+        lambda xs: not case.avoid(*xs)
+    )
+
+
+def shifted(xs: tuple[float, ...], i: int, h: float) -> list[float]:
+    ys = list(xs)
+    ys[i] += h
+    return ys
+
+
+def close(a: float, b: float, tol: float = 1e-4) -> bool:
+    return abs(a - b) <= tol * (1 + abs(b))
+
+
+# ----- the op table ------------------------------------------------------------------------------
+
+
+def test_every_public_op_is_in_the_table() -> None:
+    covered = {name for case in OP_CASES for name in case.covers}
+    dunders = {
+        "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+        "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__",
+    }  # fmt: skip
+    methods = {
+        name
+        for name, attr in vars(Value).items()
+        if callable(attr) and not name.startswith("_") and name not in ("backward", "detach")
+    }
+    ops = {name for name in vars(Value) if name in dunders} | methods
+    assert ops >= {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos"}
+    assert ops == dunders | methods
+    assert ops - covered == set(), f"ops missing from tests/op_cases.py: {ops - covered}"
+
+
+@pytest.mark.parametrize("case", OP_CASES, ids=lambda c: c.name)
+def test_op_value(case: OpCase) -> None:
+    @given(points(case))
+    def check(xs: tuple[float, ...]) -> None:
+        out = case.call(*[Value(x) for x in xs])
+        assert isinstance(out, Value)
+        assert isinstance(out.data, float)
+        assert close(out.data, case.reference(*xs), 1e-12)
+
+    check()
+
+
+@pytest.mark.parametrize("case", OP_CASES, ids=lambda c: c.name)
+def test_op_first_derivative_matches_central_differences(case: OpCase) -> None:
+    @given(points(case))
+    def check(xs: tuple[float, ...]) -> None:
+        vs = [Value(x) for x in xs]
+        case.call(*vs).backward()
+        for i in range(len(xs)):
+            numeric = (case.reference(*shifted(xs, i, H)) - case.reference(*shifted(xs, i, -H))) / (
+                2 * H
+            )
+            assert close(vs[i].grad, numeric), (i, vs[i].grad, numeric)
+
+    check()
+
+
+@pytest.mark.parametrize("case", OP_CASES, ids=lambda c: c.name)
+def test_op_second_derivative_through_create_graph(case: OpCase) -> None:
+    @given(points(case))
+    def check(xs: tuple[float, ...]) -> None:
+        vs = [Value(x) for x in xs]
+        firsts = grad(case.call(*vs), vs, create_graph=True)
+        f = case.reference
+        for i in range(len(xs)):
+            seconds = grad(firsts[i], vs)
+            for j in range(len(xs)):
+                if i == j:
+                    numeric = (f(*shifted(xs, i, H)) - 2 * f(*xs) + f(*shifted(xs, i, -H))) / H**2
+                else:
+                    pp = shifted(shifted(xs, i, H), j, H)
+                    pm = shifted(shifted(xs, i, H), j, -H)
+                    mp = shifted(shifted(xs, i, -H), j, H)
+                    mm = shifted(shifted(xs, i, -H), j, -H)
+                    numeric = (f(*pp) - f(*pm) - f(*mp) + f(*mm)) / (4 * H**2)
+                assert close(seconds[j].data, numeric, 1e-3), (i, j, seconds[j].data, numeric)
+
+    check()
+
+
+def test_third_derivative() -> None:
+    x = Value(0.7)
+    y = x.sin() * x**3
+    d1, = grad(y, [x], create_graph=True)  # fmt: skip
+    d2, = grad(d1, [x], create_graph=True)  # fmt: skip
+    d3, = grad(d2, [x])  # fmt: skip
+    # d3/dx3 (x^3 sin x) = 6 sin x + 18 x cos x - 9 x^2 sin x - x^3 cos x
+    s, c, v = math.sin(0.7), math.cos(0.7), 0.7
+    assert d3.data == pytest.approx(6 * s + 18 * v * c - 9 * v**2 * s - v**3 * c, rel=1e-12)
+
+
+# ----- graph shapes ------------------------------------------------------------------------------
+
+
+def test_node_used_twice_in_one_op() -> None:
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_reused_intermediate_accumulates_every_use() -> None:
+    a = Value(2.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad == 4.0
+    assert b.grad == 2.0
+    assert c.grad == 1.0
+
+
+def test_constants_get_no_say_but_their_neighbours_do() -> None:
+    x = Value(2.0)
+    y = 3 * x + 1 - x / 4
+    y.backward()
+    assert x.grad == pytest.approx(3 - 0.25)
+
+
+def test_backward_reaches_intermediates() -> None:
+    x = Value(0.5)
+    h = x.tanh()
+    y = h * h
+    y.backward()
+    assert h.grad == pytest.approx(2 * math.tanh(0.5))
+    assert y.grad == 1.0
+
+
+def test_second_backward_adds_exactly_one_more_copy() -> None:
+    x = Value(3.0)
+    z = x * x
+    y = z * z
+    y.backward()
+    assert x.grad == 108.0
+    y.backward()
+    assert x.grad == 216.0
+    assert z.grad == 36.0
+
+
+def test_backward_through_an_intermediate_after_the_output() -> None:
+    # The second pass starts at z, whose .grad already holds 18 from y's pass: a pass that read
+    # accumulated .grad values (micrograd's bug) would send 18 * 6 instead of 1 * 6 to x.
+    x = Value(3.0)
+    z = x * x
+    y = z * z
+    y.backward()
+    z.backward()
+    assert x.grad == 108.0 + 6.0
+
+
+def test_shared_subgraph_with_two_losses() -> None:
+    x = Value(0.3)
+    w = Value(-1.2)
+    h = (x * w).tanh()
+    loss1 = h * h
+    loss2 = h + x
+    loss1.backward()
+    loss2.backward()
+    t = math.tanh(0.3 * -1.2)
+    dh = 2 * t + 1
+    assert w.grad == pytest.approx(dh * (1 - t**2) * 0.3)
+    assert x.grad == pytest.approx(dh * (1 - t**2) * -1.2 + 1)
+
+
+def test_parents_are_an_ordered_tuple_keeping_both_edges() -> None:
+    x = Value(1.0)
+    y = Value(2.0)
+    assert (x * x)._parents == (x, x)
+    assert (y * x)._parents == (y, x)
+
+
+def test_topological_order_lists_each_node_once_after_its_parents() -> None:
+    a = Value(1.0)
+    b = a * 2
+    c = a + b
+    d = c * b + a
+    order = topological_order(d)
+    assert len(order) == len(set(order))
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:
+        for parent in node._parents:
+            assert position[parent] < position[node]
+    assert order[-1] is d
+    assert a in position and b in position and c in position
+
+
+@pytest.mark.slow
+def test_a_million_deep_chain() -> None:
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y * 1.000001
+    y.backward()
+    assert x.grad == pytest.approx(1.000001**1_000_000, rel=1e-9)
+    dx, = grad(y, [x])  # fmt: skip
+    assert dx.data == x.grad
+
+
+# ----- grad, no_grad, detach ---------------------------------------------------------------------
+
+
+def test_grad_leaves_grad_fields_untouched() -> None:
+    x = Value(2.0)
+    y = x * x + x
+    dx, = grad(y, [x])  # fmt: skip
+    assert dx.data == 5.0
+    assert x.grad == 0.0
+    assert y.grad == 0.0
+
+
+def test_grad_of_an_unrelated_input_is_zero() -> None:
+    x = Value(2.0)
+    u = Value(5.0)
+    for create_graph in (False, True):
+        dx, du = grad(x * 3, [x, u], create_graph=create_graph)
+        assert dx.data == 3.0
+        assert isinstance(du, Value)
+        assert du.data == 0.0
+
+
+def test_grad_without_create_graph_returns_leaves() -> None:
+    x = Value(2.0)
+    dx, = grad(x * x, [x])  # fmt: skip
+    assert dx._parents == ()
+
+
+def test_grad_refuses_non_values() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"inputs\[1\].*float"):
+        grad(x * 2, [x, 1.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"output.*float"):
+        grad(2.0, [x])  # type: ignore[arg-type]
+
+
+def test_hessian_of_a_two_variable_function() -> None:
+    x = Value(1.5)
+    y = Value(-0.5)
+    f = x**2 * y + y.exp() * x
+    dx, dy = grad(f, [x, y], create_graph=True)
+    hxx, hxy = grad(dx, [x, y])
+    hyx, hyy = grad(dy, [x, y])
+    assert hxx.data == pytest.approx(2 * -0.5)
+    assert hxy.data == pytest.approx(2 * 1.5 + math.exp(-0.5))
+    assert hyx.data == pytest.approx(hxy.data)
+    assert hyy.data == pytest.approx(math.exp(-0.5) * 1.5)
+
+
+def test_no_grad_records_no_history() -> None:
+    x = Value(2.0)
+    with no_grad():
+        y = (x * 3).tanh() + 1
+    assert y._parents == ()
+    y.backward()
+    assert x.grad == 0.0
+    assert (x * 3)._parents != ()
+
+
+def test_no_grad_nests_and_survives_exceptions() -> None:
+    x = Value(2.0)
+    with no_grad():
+        with no_grad():
+            pass
+        assert (x * x)._parents == ()
+    assert (x * x)._parents == (x, x)
+    with pytest.raises(RuntimeError), no_grad():
+        raise RuntimeError("boom")
+    assert (x * x)._parents == (x, x)
+
+
+def test_detach_is_a_fresh_leaf() -> None:
+    x = Value(2.0)
+    y = x * 3
+    d = y.detach()
+    assert d.data == 6.0
+    assert d._parents == ()
+    assert d is not y
+    (d * x).backward()
+    assert x.grad == 6.0
+    assert y.grad == 0.0
+
+
+# ----- the Value type ----------------------------------------------------------------------------
+
+
+def test_repr_shows_label_data_and_grad() -> None:
+    x = Value(2.0, label="x")
+    (x * 3).backward()
+    assert repr(x) == "Value(label='x', data=2.0, grad=3.0)"
+    assert repr(Value(1)) == "Value(data=1.0, grad=0.0)"
+
+
+@pytest.mark.parametrize("number", [3, 3.0, Fraction(3, 1)])
+def test_data_is_stored_as_a_float(number: object) -> None:
+    v = Value(number)  # type: ignore[arg-type]
+    assert type(v.data) is float
+    assert v.data == 3.0
+    assert type((v + number).data) is float  # type: ignore[operator]
+
+
+def test_numpy_scalars_are_numbers() -> None:
+    np = pytest.importorskip("numpy")
+    v = Value(np.float32(1.5)) * np.int64(2)
+    assert type(v.data) is float
+    assert v.data == 3.0
+
+
+def test_comparisons_compare_data_and_record_nothing() -> None:
+    a, b, c = Value(1.0), Value(3.0), Value(2.0)
+    assert a < b and b > a and a <= 1 and b >= 3.0 and a > 0 and not (a > 2)
+    assert max([a, b, c]) is b
+    assert min([a, b, c]) is a
+    assert sorted([b, a, c]) == [a, c, b]
+    assert float(c) == 2.0
+
+
+def test_equality_is_identity_and_values_hash() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a == a
+    assert a != b
+    assert len({a, b}) == 2
+
+
+def test_values_have_slots_and_no_zeroing_method() -> None:
+    v = Value(1.0)
+    assert not hasattr(v, "__dict__")
+    with pytest.raises(AttributeError):
+        v.colour = "red"  # type: ignore[attr-defined]
+    assert not hasattr(v, "zero_grad")
+
+
+# ----- numerics at the edges ---------------------------------------------------------------------
+
+
+def test_sigmoid_and_tanh_never_overflow() -> None:
+    lo = Value(-1000.0)
+    s = lo.sigmoid()
+    s.backward()
+    assert s.data == 0.0
+    assert math.isfinite(lo.grad)
+    hi = Value(1000.0)
+    assert hi.sigmoid().data == 1.0
+    t = hi.tanh()
+    t.backward()
+    assert t.data == 1.0
+    assert hi.grad == 0.0
+    assert Value(-1000.0).tanh().data == -1.0
+
+
+def test_exp_overflow_names_exp() -> None:
+    x = Value(1000.0)
+    with pytest.raises(OverflowError, match=r"exp.*1000\.0"):
+        x.exp()
+
+
+def test_pow_overflow_names_pow() -> None:
+    with pytest.raises(OverflowError, match="pow"):
+        Value(10.0) ** 400
+
+
+@pytest.mark.parametrize(
+    ("make", "value"),
+    [(lambda x: x.relu(), 0.0), (lambda x: x.abs(), 0.0), (lambda x: x.sqrt(), math.inf)],
+    ids=["relu", "abs", "sqrt"],
+)
+def test_pytorch_conventions_at_zero(make: object, value: float) -> None:
+    x = Value(0.0)
+    make(x).backward()  # type: ignore[operator]
+    assert x.grad == value
+
+
+def test_pow_edge_cases_follow_pytorch() -> None:
+    # d/dx is 0 where y == 0, at x = 0 too.
+    for x in (Value(0.0), Value(-2.0)):
+        (x**0).backward()
+        assert x.grad == 0.0
+    x, y = Value(0.0), Value(0.0)
+    out = x**y
+    out.backward()
+    assert out.data == 1.0
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    # d/dy is 0 where x == 0 and y >= 0.
+    x, y = Value(0.0), Value(2.0)
+    (x**y).backward()
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    # d/dx at x == 0 for 0 < y < 1 is inf, as for sqrt.
+    x = Value(0.0)
+    (x**0.5).backward()
+    assert x.grad == math.inf
+    # A negative base to an integer Value power: d/dx is fine, d/dy (log of a negative) is nan.
+    x, y = Value(-2.0), Value(3.0)
+    (x**y).backward()
+    assert x.grad == 12.0
+    assert math.isnan(y.grad)
+
+
+# ----- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "type_name"),
+    [("1.0", "str"), (None, "NoneType"), ([1.0], "list"), (1j, "complex"), (True, "bool")],
+)
+def test_construction_refuses_non_numbers(bad: object, type_name: str) -> None:
+    with pytest.raises(TypeError, match=type_name):
+        Value(bad)  # type: ignore[arg-type]
+
+
+def test_a_value_inside_a_value_is_refused() -> None:
+    with pytest.raises(TypeError, match="Value"):
+        Value(Value(1.0))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("bad", "type_name"),
+    [("1.0", "str"), (None, "NoneType"), ([1.0], "list"), (1j, "complex"), (True, "bool")],
+)
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**", "<"])
+def test_operators_refuse_non_numbers_on_either_side(bad: object, type_name: str, op: str) -> None:
+    x = Value(2.0)
+    with pytest.raises(TypeError, match=type_name):
+        eval(f"x {op} bad", {"x": x, "bad": bad})
+    # On the left, some types (str * int) raise their own TypeError before Python asks Value.
+    with pytest.raises(TypeError, match=f"{type_name}|Value"):
+        eval(f"bad {op} x", {"x": x, "bad": bad})
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "pattern"),
+    [
+        (lambda: Value(0.0).log(), ValueError, r"log.*0\.0"),
+        (lambda: Value(-2.0).log(), ValueError, r"log.*-2\.0"),
+        (lambda: Value(-4.0).sqrt(), ValueError, r"sqrt.*-4\.0"),
+        (lambda: Value(-8.0) ** (1 / 3), ValueError, r"pow.*-8\.0"),
+        (lambda: Value(-8.0) ** Value(0.5), ValueError, r"pow.*-8\.0"),
+        (lambda: (-8.0) ** Value(0.5), ValueError, r"pow.*-8\.0"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, r"division by zero"),
+        (lambda: Value(1.0) / Value(0.0), ZeroDivisionError, r"division by zero"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, r"division by zero"),
+        (lambda: Value(0.0) ** -1, ZeroDivisionError, r"pow.*0\.0.*-1"),
+        (lambda: Value(0.0) ** Value(-2.0), ZeroDivisionError, r"pow.*0\.0"),
+    ],
+)
+def test_domain_errors_name_the_operation_and_the_value(
+    make: object, error: type[Exception], pattern: str
+) -> None:
+    with pytest.raises(error, match=pattern):
+        make()  # type: ignore[operator]
+
+
+def test_a_failed_op_changes_nothing() -> None:
+    x = Value(-1.0)
+    y = x * 2
+    with pytest.raises(ValueError, match="log"):
+        y.log()
+    y.backward()
+    assert x.grad == 2.0
+    assert y._parents == (x, y._parents[1])
+
+
+@given(floats_in(-50, 50), floats_in(-50, 50))
+def test_division_agrees_with_python(a: float, b: float) -> None:
+    assume(abs(b) > 1e-300)
+    assert (Value(a) / b).data == pytest.approx(a / b, rel=1e-12, abs=1e-300)
+
+
+def test_division_by_a_subnormal_says_it_overflows() -> None:
+    with pytest.raises(OverflowError, match=r"division.*5e-324"):
+        Value(0.0) / 5e-324
