@@ -325,6 +325,10 @@ def test_numpy_scalars_are_numbers() -> None:
     v = Value(np.float32(1.5)) * np.int64(2)
     assert type(v.data) is float
     assert v.data == 3.0
+    w = np.float64(2.0) ** v + np.float64(1.0) / v
+    assert isinstance(w, Value)
+    assert w.data == pytest.approx(8.0 + 1 / 3)
+    assert v < np.float64(4.0)
 
 
 def test_comparisons_compare_data_and_record_nothing() -> None:
