@@ -22,6 +22,10 @@ Number = int | float
 # per parent, in parent order.
 Rule = Callable[..., tuple[Any, ...]]
 
+# Called by the backprop pass as on_step(node, terms, grads) right after `node` (whose gradient
+# grads[node] is final) has sent `terms`, one per parent, into grads. For watching the pass only.
+StepHook = Callable[["Value", tuple[Any, ...], "dict[Value, Any]"], object]
+
 # The engine's only global state. no_grad() flips it and restores it in `finally`.
 _grad_enabled = True
 
@@ -390,13 +394,14 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backprop(root: Value, create_graph: bool) -> dict[Value, Any]:
+def _backprop(root: Value, create_graph: bool, on_step: StepHook | None = None) -> dict[Value, Any]:
     """d(root)/d(node) for every node root depends on, summed over every path.
 
     Walks the topological order backwards, so each node's gradient is complete before its
     rule sends it on to the parents. With create_graph=False the pass runs on floats; with
     create_graph=True it runs the same rules on Values, so the result is differentiable.
     It only propagates the upstream gradients of this pass and never reads a node's .grad.
+    `on_step`, if given, watches the pass (autograd.stepper uses it); it must not change grads.
     """
     grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(root)):
@@ -414,6 +419,8 @@ def _backprop(root: Value, create_graph: bool) -> dict[Value, Any]:
                 grads[parent] = grads[parent] + term
             else:
                 grads[parent] = term
+        if on_step is not None:
+            on_step(node, terms, grads)
     return grads
 
 
