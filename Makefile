@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean
+.PHONY: test lint venv clean notebooks demo
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
 $(VENV)/.dev-installed: pyproject.toml
@@ -23,6 +23,19 @@ lint: venv
 
 test: lint
 	$(PY) -m pytest
+
+# Execute every notebook afresh and write its outputs back in place (commit the result).
+notebooks: venv
+	$(PY) tests/test_notebooks.py
+
+# The demo needs only the `demo` extra (a progress bar and matplotlib), not the dev tools.
+$(VENV)/.demo-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[demo]'
+	touch $@
+
+demo: $(VENV)/.demo-installed
+	$(PY) -m nn.demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,77 @@
+"""Execute every notebook afresh, top to bottom, in a real Jupyter kernel: one test per notebook.
+
+A notebook fails its test on any error in any cell, and when it shows no picture (every lesson
+draws at least one computation graph or plot). The same function regenerates the committed
+outputs: `make notebooks` runs this file as a script, which executes each notebook and writes it
+back in place.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+IMAGE_TYPES = ("image/svg+xml", "image/png")
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run the notebook at path in a fresh python3 kernel, in its own folder; return it run."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        # No timestamps in the cells' metadata, so regenerating leaves a small diff.
+        record_timing=False,
+        # One block of text per cell and stream, as Jupyter shows it, not one per print.
+        coalesce_streams=True,
+        extra_arguments=["--InteractiveShell.colors=nocolor"],
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return nb
+
+
+def images(nb: nbformat.NotebookNode) -> list[str]:
+    """The MIME type of every SVG or PNG output in the notebook."""
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            found.extend(kind for kind in IMAGE_TYPES if kind in output.get("data", {}))
+    return found
+
+
+def test_notebooks_are_numbered_lessons() -> None:
+    assert NOTEBOOKS, f"no notebooks in {NOTEBOOK_DIR}"
+    for path in NOTEBOOKS:
+        assert path.name[:2].isdigit() and path.name[2] == "_", path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_notebook_runs_and_shows_a_picture(path: Path) -> None:
+    nb = execute(path)
+    assert images(nb), f"{path.name} shows no SVG or PNG image"
+
+
+def main() -> None:
+    """Regenerate the committed outputs of every notebook (`make notebooks`)."""
+    total = 0.0
+    for path in NOTEBOOKS:
+        start = time.perf_counter()
+        nb = execute(path)
+        seconds = time.perf_counter() - start
+        total += seconds
+        nbformat.write(nb, path)
+        print(f"{path.relative_to(NOTEBOOK_DIR.parent)}: {seconds:.1f} s", file=sys.stderr)
+    print(f"all notebooks: {total:.1f} s", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
