@@ -2,7 +2,12 @@
 
     from nn import Module, Neuron, Layer, MLP, SGD, Adam, mse_loss, hinge_loss, \
         binary_cross_entropy, cross_entropy
+
+Also here: toy datasets (make_moons, make_circles, make_spiral, make_xor) and the textbook
+delta rules written by hand (delta_rule_step), which the tests prove equal to one SGD step.
 """
+
+from __future__ import annotations
 
 import autograd
 
@@ -17,4 +22,13 @@ if not hasattr(autograd, "Value"):
         f"reinstall chainrule, or use a separate virtual environment."
     )
 
-__all__: list[str] = []
+# Imported after the check above, so a foreign autograd fails with the message, not deep inside.
+from nn.layers import MLP, Layer, Neuron
+from nn.module import Module
+
+__all__ = [
+    "MLP",
+    "Layer",
+    "Module",
+    "Neuron",
+]

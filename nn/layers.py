@@ -1,0 +1,168 @@
+"""Neuron, Layer and MLP: micrograd's fully connected network, with checked inputs.
+
+Imports autograd's public API and nn.module only.
+
+A neuron computes act(w . x + b). Weights start uniform in [-1, 1] and biases at 0, as in
+micrograd. Randomness comes from a private random.Random (MLP's `seed`, or the `rng` passed to
+a Neuron or Layer); the global `random` module is never read or seeded.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from autograd import Value
+from nn.module import Module, Param
+
+Number = int | float
+Inputs = Sequence[Value | Number] | Value | Number
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    return activation
+
+
+def _check_size(n: object, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def _as_inputs(x: Inputs, nin: int, who: str) -> Sequence[Value | Number]:
+    """x as a sequence of nin inputs; a lone Value or number counts as one input.
+
+    The lone case is how a one-unit layer (which returns a single Value) feeds the next layer.
+    """
+    if isinstance(x, (Value, int, float)):
+        x = [x]
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    return x
+
+
+class Neuron(Module):
+    """One unit: act(sum_i w_i * x_i + b), with act one of relu, tanh, sigmoid, linear."""
+
+    def __init__(
+        self, nin: int, activation: str = "relu", *, rng: random.Random | None = None
+    ) -> None:
+        self.nin = _check_size(nin, "Neuron nin")
+        self.activation = _check_activation(activation)
+        rng = rng if rng is not None else random.Random()
+        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
+        self.b = Value(0.0)
+
+    def __call__(self, x: Inputs) -> Value:
+        x = _as_inputs(x, self.nin, "Neuron")
+        # Starting the sum at b (not at 0) saves one node and one constant per neuron.
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        if self.activation == "relu":
+            return act.relu()
+        if self.activation == "tanh":
+            return act.tanh()
+        if self.activation == "sigmoid":
+            return act.sigmoid()
+        return act
+
+    def parameters(self) -> list[Value]:
+        """The weights in input order, then the bias."""
+        return [*self.w, self.b]
+
+    def named_parameters(self) -> dict[str, Param]:
+        return {"w": self.w, "b": self.b}
+
+    def __repr__(self) -> str:
+        return f"Neuron(nin={self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """nout neurons reading the same nin inputs. Returns a list of Values, or one Value if
+    nout == 1."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "Layer nin")
+        self.nout = _check_size(nout, "Layer nout")
+        self.activation = _check_activation(activation)
+        rng = rng if rng is not None else random.Random()
+        self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        x = _as_inputs(x, self.nin, "Layer")
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        """Neuron by neuron: each neuron's weights, then its bias."""
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def named_parameters(self) -> dict[str, Param]:
+        return {
+            f"neurons.{i}.{name}": p
+            for i, n in enumerate(self.neurons)
+            for name, p in n.named_parameters().items()
+        }
+
+    def __repr__(self) -> str:
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear.
+
+    MLP(2, [16, 16, 1]) maps 2 inputs through two hidden layers of 16 units to 1 output. The
+    same `seed` gives the same initial weights; seed=None draws fresh ones.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        seed: int | None = None,
+    ) -> None:
+        self.nin = _check_size(nin, "MLP nin")
+        self.nouts = [_check_size(n, "each MLP layer size") for n in nouts]
+        if not self.nouts:
+            raise ValueError("MLP needs at least one layer size in nouts, got []")
+        self.activation = _check_activation(activation)
+        rng = random.Random(seed)
+        sizes = [self.nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < last else "linear", rng=rng)
+            for i in range(len(self.nouts))
+        ]
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        out = self.layers[0](_as_inputs(x, self.nin, "MLP"))
+        for layer in self.layers[1:]:
+            out = layer(out)
+        return out
+
+    def parameters(self) -> list[Value]:
+        """Layer by layer, in the order Layer.parameters() gives."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def named_parameters(self) -> dict[str, Param]:
+        return {
+            f"layers.{i}.{name}": p
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters().items()
+        }
+
+    def __repr__(self) -> str:
+        units = [f"{self.nin} in"]
+        units += [f"{layer.nout} {layer.activation}" for layer in self.layers]
+        return f"MLP({' -> '.join(units)}; {len(self.parameters())} parameters)"

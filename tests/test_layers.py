@@ -1,0 +1,211 @@
+"""Neuron, Layer, MLP: the forward math, parameters() order, seeds, shapes and bad input."""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autograd import Value, gradcheck
+from nn import MLP, Layer, Neuron
+from tests.conftest import floats_in
+
+ACTS = {
+    "relu": lambda v: max(v, 0.0),
+    "tanh": math.tanh,
+    "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
+    "linear": lambda v: v,
+}
+
+
+@pytest.mark.parametrize("activation", list(ACTS))
+@given(xs=st.lists(floats_in(-3, 3), min_size=3, max_size=3))
+def test_neuron_computes_act_of_w_dot_x_plus_b(activation: str, xs: list[float]) -> None:
+    n = Neuron(3, activation, rng=random.Random(1))
+    n.b.data = 0.25
+    pre = sum(w.data * x for w, x in zip(n.w, xs)) + 0.25
+    assert n(xs).data == pytest.approx(ACTS[activation](pre), rel=1e-12, abs=1e-12)
+
+
+def test_neuron_accepts_values_and_numbers_and_backprops_into_them() -> None:
+    n = Neuron(2, "linear", rng=random.Random(0))
+    x0 = Value(2.0)
+    out = n([x0, 3])
+    out.backward()
+    assert x0.grad == n.w[0].data
+    assert n.w[0].grad == 2.0
+    assert n.w[1].grad == 3.0
+    assert n.b.grad == 1.0
+
+
+def test_weights_start_uniform_in_minus_one_one_and_biases_at_zero() -> None:
+    model = MLP(4, [30, 30, 5], seed=0)
+    for layer in model.layers:
+        for n in layer.neurons:
+            assert all(-1.0 <= w.data <= 1.0 for w in n.w)
+            assert n.b.data == 0.0
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    assert min(weights) < -0.9 and max(weights) > 0.9
+
+
+def test_parameters_order_layer_neuron_weights_then_bias() -> None:
+    model = MLP(2, [3, 2], seed=0)
+    expected = []
+    for layer in model.layers:
+        for n in layer.neurons:
+            expected += n.w
+            expected.append(n.b)
+    got = model.parameters()
+    assert len(got) == (2 * 3 + 3) + (3 * 2 + 2)
+    assert all(a is b for a, b in zip(got, expected))
+    assert got[2] is model.layers[0].neurons[0].b
+    assert got[3] is model.layers[0].neurons[1].w[0]
+    assert got[-1] is model.layers[1].neurons[1].b
+
+
+def test_parameter_count_of_the_demo_network() -> None:
+    assert len(MLP(2, [16, 16, 1]).parameters()) == 48 + 272 + 17
+
+
+def test_same_seed_same_weights_different_seed_different_weights() -> None:
+    def weights(seed: int) -> list[float]:
+        return [p.data for p in MLP(3, [8, 8, 2], seed=seed).parameters()]
+
+    assert weights(7) == weights(7)
+    assert weights(7) != weights(8)
+
+
+def test_global_random_is_never_read_or_seeded() -> None:
+    random.seed(123)
+    state = random.getstate()
+    a = [p.data for p in MLP(3, [5, 1], seed=4).parameters()]
+    MLP(3, [5, 1])  # unseeded: a private generator, not the global one
+    Neuron(3)
+    Layer(3, 2)
+    assert random.getstate() == state
+    random.seed(999)
+    b = [p.data for p in MLP(3, [5, 1], seed=4).parameters()]
+    assert a == b
+
+
+def test_unseeded_networks_differ() -> None:
+    a = [p.data for p in MLP(3, [5, 1]).parameters()]
+    b = [p.data for p in MLP(3, [5, 1]).parameters()]
+    assert a != b
+
+
+def test_last_layer_is_linear_hidden_layers_use_activation() -> None:
+    model = MLP(2, [4, 4, 3], activation="tanh", seed=0)
+    assert [layer.activation for layer in model.layers] == ["tanh", "tanh", "linear"]
+    # A linear output can be far outside tanh's range.
+    model.layers[-1].neurons[0].b.data = -5.0
+    assert model([0.1, 0.2])[0].data < -1.0
+
+
+def test_layer_returns_one_value_for_one_unit_else_a_list() -> None:
+    one = Layer(2, 1, rng=random.Random(0))([1.0, 2.0])
+    many = Layer(2, 3, rng=random.Random(0))([1.0, 2.0])
+    assert isinstance(one, Value)
+    assert isinstance(many, list) and len(many) == 3
+    assert all(isinstance(v, Value) for v in many)
+
+
+def test_one_unit_hidden_layer_feeds_the_next_layer() -> None:
+    model = MLP(2, [16, 1, 1], activation="tanh", seed=3)
+    out = model([0.5, -1.5])
+    assert isinstance(out, Value)
+    hidden = model.layers[1].neurons[0](model.layers[0]([0.5, -1.5]))
+    expected = model.layers[2].neurons[0].w[0].data * hidden.data
+    assert out.data == pytest.approx(expected + model.layers[2].neurons[0].b.data, abs=1e-15)
+    out.backward()
+    assert any(w.grad != 0.0 for w in model.layers[0].neurons[0].w)
+
+
+def test_a_lone_value_is_one_input() -> None:
+    model = MLP(1, [3, 1], seed=0)
+    assert model(Value(0.5)).data == model([0.5]).data
+    assert Neuron(1, rng=random.Random(0))(2.0).data == Neuron(1, rng=random.Random(0))([2.0]).data
+
+
+@pytest.mark.parametrize(
+    "module",
+    [Neuron(2, rng=random.Random(0)), Layer(2, 3, rng=random.Random(0)), MLP(2, [3, 1], seed=0)],
+    ids=["Neuron", "Layer", "MLP"],
+)
+@pytest.mark.parametrize("size", [1, 3])
+def test_wrong_input_length_names_expected_and_actual(module: object, size: int) -> None:
+    with pytest.raises(ValueError, match=rf"expects 2 inputs, got {size}"):
+        module([1.0] * size)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Neuron(2, "softmax"), "unknown activation 'softmax'"),
+        (lambda: Layer(2, 2, "ReLU"), "unknown activation 'ReLU'"),
+        (lambda: MLP(2, [3, 1], activation="gelu"), "unknown activation 'gelu'"),
+        (lambda: Neuron(0), "nin must be a positive int, got 0"),
+        (lambda: Layer(2, 0), "nout must be a positive int, got 0"),
+        (lambda: MLP(2, []), "at least one layer"),
+        (lambda: MLP(2, [3, -1]), "layer size must be a positive int, got -1"),
+        (lambda: MLP(2, [3.0, 1]), "layer size must be a positive int, got 3.0"),
+        (lambda: MLP(True, [1]), "nin must be a positive int, got True"),
+    ],
+)
+def test_bad_constructor_arguments_raise_value_error(
+    make: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make()
+
+
+def test_non_numeric_input_raises_type_error() -> None:
+    with pytest.raises(TypeError):
+        MLP(2, [3, 1], seed=0)(["a", 1.0])
+
+
+def test_reprs_show_the_architecture() -> None:
+    assert repr(Neuron(3, "tanh")) == "Neuron(nin=3, activation='tanh')"
+    assert repr(Layer(3, 4, "sigmoid")) == "Layer(nin=3, nout=4, activation='sigmoid')"
+    assert (
+        repr(MLP(2, [16, 16, 1])) == "MLP(2 in -> 16 relu -> 16 relu -> 1 linear; 337 parameters)"
+    )
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "linear"])
+def test_mlp_gradient_wrt_inputs_passes_gradcheck(activation: str) -> None:
+    model = MLP(3, [5, 4, 1], activation=activation, seed=11)
+    assert gradcheck(lambda *x: model(list(x)), [0.3, -0.7, 1.1])
+
+
+def test_mlp_gradient_wrt_weights_matches_finite_differences() -> None:
+    model = MLP(2, [4, 3, 2], activation="tanh", seed=5)
+    x = [0.4, -0.9]
+
+    def loss() -> Value:
+        a, b = model(x)
+        return a * a + b.sin()
+
+    model.zero_grad()
+    loss().backward()
+    eps = 1e-6
+    for p in model.parameters():
+        p.data += eps
+        up = loss().data
+        p.data -= 2 * eps
+        down = loss().data
+        p.data += eps
+        assert p.grad == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
+
+
+def test_relu_mlp_gradient_wrt_inputs_passes_gradcheck_away_from_kinks() -> None:
+    model = MLP(2, [6, 1], seed=2)
+    x = [0.37, -0.81]
+    pre = [sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data for n in model.layers[0].neurons]
+    assert min(abs(v) for v in pre) > 1e-3  # no hidden unit sits on relu's kink
+    assert gradcheck(lambda *v: model(list(v)), x)

@@ -1,0 +1,232 @@
+"""Module: zero_grad, state_dict names, JSON save/load, and refusing bad state unchanged."""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import random
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from nn import MLP, Layer, Module, Neuron
+
+
+def snapshot(module: Module) -> list[float]:
+    return [p.data for p in module.parameters()]
+
+
+def test_base_module_has_no_parameters() -> None:
+    m = Module()
+    assert m.parameters() == []
+    assert m.state_dict() == {}
+    m.load_state_dict({})
+    m.zero_grad()
+
+
+def test_zero_grad_zeroes_every_parameter() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 2.0]).backward()
+    assert any(p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_state_dict_names_and_plain_float_values() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    state = model.state_dict()
+    assert list(state) == [
+        *(f"layers.0.neurons.{j}.{k}" for j in range(3) for k in ("w", "b")),
+        "layers.1.neurons.0.w",
+        "layers.1.neurons.0.b",
+    ]
+    assert state["layers.0.neurons.2.w"] == [w.data for w in model.layers[0].neurons[2].w]
+    assert state["layers.1.neurons.0.b"] == model.layers[1].neurons[0].b.data
+    for value in state.values():
+        items = value if isinstance(value, list) else [value]
+        assert all(type(x) is float for x in items)
+    assert json.loads(json.dumps(state)) == state
+
+
+def test_state_dict_of_neuron_and_layer() -> None:
+    n = Neuron(2, rng=random.Random(0))
+    assert list(n.state_dict()) == ["w", "b"]
+    layer = Layer(2, 2, rng=random.Random(0))
+    assert list(layer.state_dict()) == ["neurons.0.w", "neurons.0.b", "neurons.1.w", "neurons.1.b"]
+
+
+def test_named_parameters_follow_parameters_order() -> None:
+    model = MLP(3, [4, 2], seed=1)
+    flat = []
+    for param in model.named_parameters().values():
+        flat += param if isinstance(param, list) else [param]
+    assert all(a is b for a, b in zip(flat, model.parameters()))
+    assert len(flat) == len(model.parameters())
+
+
+def test_state_dict_is_a_copy() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    state = model.state_dict()
+    before = snapshot(model)
+    state["layers.0.neurons.0.w"][0] = 42.0
+    assert snapshot(model) == before
+
+
+def test_load_state_dict_copies_another_models_weights() -> None:
+    a = MLP(2, [5, 1], seed=1)
+    b = MLP(2, [5, 1], seed=2)
+    assert snapshot(a) != snapshot(b)
+    b.load_state_dict(a.state_dict())
+    assert snapshot(a) == snapshot(b)
+    assert b([0.3, -0.2]).data == a([0.3, -0.2]).data
+
+
+def test_save_and_load_round_trip_exactly(tmp_path: Path) -> None:
+    a = MLP(2, [4, 4, 1], seed=3)
+    a.layers[0].neurons[0].w[0].data = 0.1 + 0.2  # a float with a long repr
+    path = tmp_path / "model.json"
+    a.save(path)
+    assert json.loads(path.read_text()) == a.state_dict()
+    b = MLP(2, [4, 4, 1], seed=4)
+    b.load(str(path))
+    assert snapshot(b) == snapshot(a)
+
+
+def test_save_refuses_nan(tmp_path: Path) -> None:
+    model = MLP(1, [1], seed=0)
+    model.layers[0].neurons[0].b.data = math.nan
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        model.save(tmp_path / "m.json")
+
+
+def test_load_accepts_ints_and_tuples() -> None:
+    model = MLP(2, [1], seed=0)
+    model.load_state_dict({"layers.0.neurons.0.w": (1, -2), "layers.0.neurons.0.b": 3})
+    assert snapshot(model) == [1.0, -2.0, 3.0]
+    assert all(type(x) is float for x in snapshot(model))
+
+
+def corrupt(state: dict, key: str, value: object) -> dict:
+    bad = dict(state)
+    bad[key] = value
+    return bad
+
+
+LAST_W = "layers.1.neurons.0.w"  # the last list entry: a check-as-you-go loader would have
+LAST_B = "layers.1.neurons.0.b"  # already written everything before it
+
+
+BAD_STATES = [
+    (lambda s: {k: v for k, v in s.items() if k != LAST_B}, ValueError, "missing"),
+    (lambda s: {**s, "layers.2.neurons.0.b": 0.0}, ValueError, "layers.2.neurons.0.b"),
+    (lambda s: corrupt(s, LAST_W, [0.0, 0.0]), ValueError, "has 2 numbers, expected 3"),
+    (lambda s: corrupt(s, LAST_W, [0.0] * 4), ValueError, "has 4 numbers, expected 3"),
+    (lambda s: corrupt(s, LAST_W, 1.0), TypeError, "must be a list of 3 numbers"),
+    (lambda s: corrupt(s, LAST_W, "1,2,3"), TypeError, "must be a list of 3 numbers"),
+    (lambda s: corrupt(s, LAST_W, [0.0, "1.0", 0.0]), TypeError, r"w\[1\]' must be a number"),
+    (lambda s: corrupt(s, LAST_W, [0.0, 0.0, True]), TypeError, "got bool"),
+    (lambda s: corrupt(s, LAST_B, False), TypeError, "got bool"),
+    (lambda s: corrupt(s, LAST_B, None), TypeError, "got NoneType"),
+    (lambda s: corrupt(s, LAST_B, [1.0]), TypeError, "got list"),
+    (lambda s: corrupt(s, LAST_B, math.nan), ValueError, "must be finite, got nan"),
+    (lambda s: corrupt(s, LAST_W, [0.0, math.inf, 0.0]), ValueError, "finite, got inf"),
+    (lambda s: list(s.values()), TypeError, "expected a dict"),
+]
+
+
+@pytest.mark.parametrize(("make_bad", "error", "message"), BAD_STATES)
+def test_bad_state_raises_and_changes_nothing(
+    make_bad: Callable[[dict], object], error: type[Exception], message: str
+) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    good = MLP(2, [3, 1], seed=1).state_dict()  # different numbers, so a write would show
+    before = snapshot(model)
+    with pytest.raises(error, match=message):
+        model.load_state_dict(make_bad(good))
+    assert snapshot(model) == before
+
+
+def edit_json(change: Callable[[dict], object]) -> Callable[[str], str]:
+    """An edit of the saved file that changes the decoded dict, then writes it back as JSON."""
+
+    def edit(text: str) -> str:
+        state = json.loads(text)
+        return json.dumps(change(state))  # allow_nan: NaN is written as the bare word NaN
+
+    return edit
+
+
+BAD_FILES = [
+    ("truncated", lambda text: text[: len(text) // 2], ValueError, "not valid JSON"),
+    ("not json", lambda text: "weights: [1, 2]", ValueError, "not valid JSON"),
+    ("empty", lambda text: "", ValueError, "not valid JSON"),
+    ("a list", lambda text: "[1.0, 2.0]", TypeError, "expected a dict"),
+    ("NaN", edit_json(lambda s: corrupt(s, LAST_B, math.nan)), ValueError, "must be finite"),
+    ("extra key", edit_json(lambda s: {**s, "x": 1}), ValueError, "'x'"),
+    ("string", edit_json(lambda s: corrupt(s, LAST_B, "0.5")), TypeError, "got str"),
+    ("boolean", edit_json(lambda s: corrupt(s, LAST_B, True)), TypeError, "got bool"),
+    ("short", edit_json(lambda s: corrupt(s, LAST_W, [1.0])), ValueError, "has 1 numbers"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "error", "message"), BAD_FILES, ids=[case[0] for case in BAD_FILES]
+)
+def test_bad_file_raises_and_changes_nothing(
+    tmp_path: Path,
+    name: str,
+    edit: Callable[[str], str],
+    error: type[Exception],
+    message: str,
+) -> None:
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    path.write_text(edit(path.read_text()))
+    model = MLP(2, [3, 1], seed=0)
+    before = snapshot(model)
+    with pytest.raises(error, match=message):
+        model.load(path)
+    assert snapshot(model) == before
+
+
+def test_binary_file_raises_value_error_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    model = MLP(2, [3, 1], seed=0)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="not valid JSON"):
+        model.load(path)
+    assert snapshot(model) == before
+
+
+def test_load_missing_file_raises_file_not_found(tmp_path: Path) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    before = snapshot(model)
+    with pytest.raises(FileNotFoundError, match=re.escape("nope.json")):
+        model.load(tmp_path / "nope.json")
+    assert snapshot(model) == before
+
+
+def test_load_into_a_different_architecture_names_the_keys(tmp_path: Path) -> None:
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    other = MLP(2, [3, 3, 1], seed=0)
+    before = snapshot(other)
+    with pytest.raises(ValueError, match=re.escape("layers.2.neurons.0.w")):
+        other.load(path)
+    assert snapshot(other) == before
+
+
+def test_no_pickle_anywhere() -> None:
+    nn_dir = Path(__file__).resolve().parent.parent / "nn"
+    for path in nn_dir.glob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+        assert not names & {"pickle", "marshal", "shelve", "dill", "cloudpickle"}, path
