@@ -5,13 +5,23 @@ from autograd import Value, no_grad, grad, draw_dot, gradcheck, GradcheckError
 
 from autograd.engine import Value, grad, no_grad, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
+from autograd.stepper import BackwardStep, StepperPage, backward_steps, draw_steps
+from autograd.viz import RendererNotFoundError, draw_dot, find_renderer, save_svg
 
 __all__ = [
+    "BackwardStep",
     "GradcheckError",
+    "RendererNotFoundError",
+    "StepperPage",
     "Value",
+    "backward_steps",
+    "draw_dot",
+    "draw_steps",
+    "find_renderer",
     "grad",
     "gradcheck",
     "no_grad",
     "numerical_grad",
+    "save_svg",
     "topological_order",
 ]

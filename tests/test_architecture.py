@@ -51,6 +51,12 @@ def test_gradcheck_and_viz_import_only_the_engine() -> None:
         assert ours <= {"autograd.engine"}, (name, ours)
 
 
+def test_stepper_imports_only_the_engine_and_viz() -> None:
+    path = ROOT / "autograd" / "stepper.py"
+    ours = {m for m in imported_modules(path) if m.startswith("autograd")}
+    assert ours == {"autograd.engine", "autograd.viz"}
+
+
 def test_nn_refuses_a_foreign_autograd(tmp_path: Path) -> None:
     # A stand-in for HIPS autograd: same import name, no Value.
     fake = tmp_path / "autograd"

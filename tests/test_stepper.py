@@ -1,0 +1,266 @@
+"""The stepper: the backward pass step by step, and its HTML page driven in a real Chromium."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import sysconfig
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+from autograd import BackwardStep, Value, backward_steps, draw_steps, grad
+from autograd.engine import topological_order
+
+
+def classic_neuron() -> Value:
+    """o = tanh(n) with tanh written out through exp: constants, and e used twice."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    e = (2 * n).exp()
+    e.label = "e"
+    o = (e - 1) / (e + 1)
+    o.label = "o"
+    return o
+
+
+# ----- backward_steps ---------------------------------------------------------------------------
+
+
+def test_steps_follow_the_engines_order_and_gradients() -> None:
+    o = classic_neuron()
+    order = topological_order(o)
+    steps = list(backward_steps(o))
+    assert [step.node for step in steps] == order[::-1]
+    assert steps[0].grad == 1.0
+    grads = grad(o, order)
+    for step, g in zip(steps, grads[::-1]):
+        assert step.grad == g.data
+    o.backward()
+    assert {step.node: step.grad for step in steps} == {node: node.grad for node in order}
+
+
+def test_leaves_grad_is_untouched() -> None:
+    o = classic_neuron()
+    list(backward_steps(o))
+    assert all(node.grad == 0.0 for node in topological_order(o))
+
+
+def test_each_step_sends_upstream_times_local_derivative() -> None:
+    x, w = Value(3.0, label="x"), Value(-2.0, label="w")
+    y = (x * w).tanh()
+    steps = {step.node.label or step.node._op: step for step in backward_steps(y)}
+    t = math.tanh(-6.0)
+    tanh_step = steps["tanh"]
+    assert tanh_step.sent[0][1] == pytest.approx(1 - t * t)
+    mul_step = steps["*"]
+    g = mul_step.grad
+    assert g == pytest.approx(1 - t * t)
+    assert [(p.label, term) for p, term in mul_step.sent] == [("x", g * -2.0), ("w", g * 3.0)]
+    assert steps["x"].sent == () and steps["x"].totals == ()
+
+
+def test_a_node_used_twice_gets_two_contributions_that_add_up() -> None:
+    x = Value(3.0, label="x")
+    y = x * x
+    first, leaf = list(backward_steps(y))
+    assert [(p, term) for p, term in first.sent] == [(x, 3.0), (x, 3.0)]
+    assert first.totals == (6.0, 6.0)
+    assert leaf == BackwardStep(x, 6.0, (), ())
+
+
+def test_every_nodes_gradient_is_the_sum_of_what_it_was_sent() -> None:
+    o = classic_neuron()
+    steps = list(backward_steps(o))
+    received: dict[Value, float] = {}
+    for step in steps:
+        if step.node is not o:
+            assert step.grad == pytest.approx(received[step.node], rel=1e-12)
+        for parent, term in step.sent:
+            received[parent] = received.get(parent, 0.0) + term
+
+
+# ----- the page, as text ----------------------------------------------------------------------
+
+
+def test_page_is_self_contained_and_shows_in_jupyter(tmp_path: Path) -> None:
+    page = draw_steps(classic_neuron())
+    assert page._repr_html_() == page.fragment
+    assert page.fragment.startswith('<div id="cr-stepper-')
+    assert "<svg" in page.fragment and "<script>" in page.fragment
+    assert "<?xml" not in page.fragment
+    path = page.save(tmp_path / "steps.html")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+    # No network and no other file: nothing is loaded from anywhere.
+    assert not re.search(r"""(src|href)\s*=|@import|url\(|https?://(?!www\.w3\.org)""", text)
+
+
+def test_labels_cannot_break_out_of_the_page() -> None:
+    x = Value(2.0, label="</script><script>alert(1)</script>")
+    fragment = draw_steps(x * 3).fragment
+    assert fragment.count("</script>") == 2  # the steps' JSON and the page's own script
+
+
+def test_stepper_has_its_own_node_limit() -> None:
+    y = Value(1.0, label="x")
+    for _ in range(150):
+        y = y + 1
+    with pytest.raises(ValueError, match="301 values, more than max_nodes=200"):
+        draw_steps(y)
+
+
+# ----- the page, in a real browser -------------------------------------------------------------
+
+
+def need(reason: str) -> NoReturn:
+    """Skip on a user's machine; fail in CI, which always installs the browser."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the browser test: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium through chromedriver; Selenium Manager is never asked to download."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        need("selenium is not installed (pip install -e '.[dev]')")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if chromium is None or driver_path is None:
+        need("no Chromium here (Debian: apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    profile = tempfile.mkdtemp(prefix="chainrule-chromium-")
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Page:
+    """The stepper page open in the browser, read the way a learner sees it."""
+
+    def __init__(self, driver: Any, path: Path) -> None:
+        from selenium.webdriver.common.by import By
+
+        self.driver = driver
+        self.by = By
+        driver.get(path.as_uri())
+
+    def click(self, which: str, times: int = 1) -> None:
+        button = self.driver.find_element(self.by.CSS_SELECTOR, f".cr-{which}")
+        for _ in range(times):
+            button.click()
+
+    def slide_to(self, k: int) -> None:
+        slider = self.driver.find_element(self.by.CSS_SELECTOR, ".cr-slider")
+        self.driver.execute_script(
+            "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('input'));",
+            slider,
+            k,
+        )
+
+    def read(self) -> dict[str, Any]:
+        """Each record's (data text, grad text, grad look), the focused nodes, the step."""
+        return self.driver.execute_script(
+            """
+            const out = {records: {}, focus: [], count: document.querySelector('.cr-count')
+              .textContent, text: document.querySelector('.cr-text').textContent};
+            for (const g of document.querySelectorAll('g.node')) {
+              const name = g.querySelector('title').textContent;
+              const t = g.querySelectorAll('text');
+              if (!name.endsWith('_op')) out.records[name] = [t[t.length - 2].textContent,
+                t[t.length - 1].textContent, t[t.length - 1].getAttribute('class')];
+              if (g.classList.contains('cr-focus')) out.focus.push(name);
+            }
+            return out;
+            """
+        )
+
+
+@pytest.mark.parametrize("renderer", ["dot", "graphviz-pure"])
+def test_the_page_steps_forward_then_backward_in_chromium(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renderer: str
+) -> None:
+    # Both renderers write the SVG structure the page's script reads.
+    path = shutil.which(
+        renderer, path=sysconfig.get_path("scripts") + os.pathsep + os.environ["PATH"]
+    )
+    if path is None:
+        need(f"{renderer} is not installed (Debian: apt-get install graphviz)")
+    monkeypatch.setenv("CHAINRULE_DOT", path)
+    o = classic_neuron()
+    order = topological_order(o)
+    names = {node: f"v{i}" for i, node in enumerate(order)}
+    ops = [node for node in order if node._parents]
+    page = Page(browser, draw_steps(o).save(tmp_path / "steps.html"))
+    total = 1 + len(ops) + len(order)
+    assert browser.get_log("browser") == []
+
+    # Step 1: only the leaves' values are known, no gradient is.
+    shown = page.read()
+    assert shown["count"] == f"step 1 of {total}"
+    for node in order:
+        data, grad_text, look = shown["records"][names[node]]
+        assert data == (f"data {node.data:.4g}" if not node._parents else "data ?")
+        assert (grad_text, look) == ("grad", "cr-unknown")
+
+    # The forward pass: one op per step, in topological order.
+    page.click("next", len(ops))
+    shown = page.read()
+    assert sorted(shown["focus"]) == [names[o], names[o] + "_op"]
+    assert all(shown["records"][names[n]][0] == f"data {n.data:.4g}" for n in order)
+    assert all(shown["records"][names[n]][1] == "grad" for n in order)
+
+    # The first backward step: the seed, and what the last op sent to its parents.
+    page.click("next")
+    shown = page.read()
+    assert shown["records"][names[o]][1:] == ["grad 1", "cr-final"]
+    assert "the seed" in shown["text"]
+    assert {shown["records"][names[p]][2] for p in o._parents} == {"cr-partial"}
+
+    # To the end: every gradient shown is final and is the engine's.
+    page.click("next", len(order) + 3)  # pressing past the end stays at the end
+    shown = page.read()
+    assert shown["count"] == f"step {total} of {total}"
+    o.backward()
+    for node in order:
+        _, grad_text, look = shown["records"][names[node]]
+        assert look == "cr-final"
+        assert grad_text == f"grad {node.grad:.4g}"
+        assert float(grad_text.split()[1]) == pytest.approx(node.grad, rel=1e-3, abs=1e-12)
+
+    # Back one step: the last node's gradient is no longer final; the slider jumps anywhere.
+    page.click("prev")
+    assert page.read()["records"][names[order[0]]][2] != "cr-final"
+    page.slide_to(0)
+    shown = page.read()
+    assert shown["count"] == f"step 1 of {total}"
+    assert all(grad_text == "grad" for _, grad_text, _ in shown["records"].values())
+    assert browser.get_log("browser") == []

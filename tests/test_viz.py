@@ -1,0 +1,338 @@
+"""draw_dot: the DOT it writes, escaping, both renderers, errors, limits and Jupyter display."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_svg
+from autograd.engine import topological_order
+from autograd.viz import record_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+INSTALL_WORDS = ("pip install graphviz-pure", "apt-get install graphviz", "brew", "conda")
+
+
+def neuron() -> Value:
+    """One tanh neuron with two inputs, after backward()."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    o.backward()
+    return o
+
+
+def records(source: str) -> dict[str, str]:
+    """Record node name -> its label, from DOT source."""
+    return dict(re.findall(r'^\t(v\d+) \[label="(.*?)"(?: |\])', source, flags=re.M))
+
+
+def edges(source: str) -> list[tuple[str, str]]:
+    return re.findall(r"^\t(\w+) -> (\w+)$", source, flags=re.M)
+
+
+def svg_nodes(svg: bytes | str) -> dict[str, list[str]]:
+    """Parse SVG as XML: node title -> the texts drawn in that node."""
+    tree = ET.fromstring(svg)
+    nodes = {}
+    for group in tree.iter(SVG + "g"):
+        if group.get("class") == "node":
+            title = group.find(SVG + "title")
+            assert title is not None
+            nodes[title.text or ""] = [t.text or "" for t in group.iter(SVG + "text")]
+    return nodes
+
+
+# ----- the DOT source ---------------------------------------------------------------------------
+
+
+def test_one_record_per_value_and_one_node_per_op() -> None:
+    o = neuron()
+    source = draw_dot(o).source
+    order = topological_order(o)
+    labels = records(source)
+    assert sorted(labels) == sorted(f"v{i}" for i in range(len(order)))
+    for i, node in enumerate(order):
+        fields = f"{record_text(node.label)}|data {node.data:.4g}|grad {node.grad:.4g}"
+        assert labels[f"v{i}"] == "{" + fields + "}"
+    ops = re.findall(r'^\t(v\d+_op) \[label="?([^" ]+)"?', source, flags=re.M)
+    assert sorted(op for _, op in ops) == sorted(["*", "*", "+", "+", "tanh"])
+    # Every op node sits between its parents and its result.
+    last = f"v{len(order) - 1}"
+    assert edges(source)[-2:] == [(f"v{len(order) - 2}", last + "_op"), (last + "_op", last)]
+    assert len(edges(source)) == sum(len(v._parents) + 1 for v in order if v._parents)
+    assert "rankdir=LR" in source
+
+
+def test_shows_label_data_and_grad() -> None:
+    source = draw_dot(neuron()).source
+    assert "{x1|data 2|grad -1.5}" in source
+    assert "{w1|data -3|grad 1}" in source
+    assert "{o|data 0.7071|grad 1}" in source
+
+
+def test_rankdir_is_passed_on() -> None:
+    assert "rankdir=TB" in draw_dot(neuron(), rankdir="TB").source
+
+
+def test_a_node_used_twice_keeps_both_edges() -> None:
+    x = Value(3.0, label="x")
+    source = draw_dot(x * x).source
+    assert edges(source) == [("v0", "v1_op"), ("v0", "v1_op"), ("v1_op", "v1")]
+
+
+def test_inputs_constants_and_results_look_different() -> None:
+    x = Value(3.0, label="x")
+    y = x * 2.0 + 1.0
+    source = draw_dot(y).source
+    lines = {m[0]: m[1] for m in re.findall(r"^\t(v\d+) (\[.*)$", source, flags=re.M)}
+    order = topological_order(y)
+    kinds = {}
+    for i, node in enumerate(order):
+        kinds[node.label or node._op or f"{node.data:g}"] = (
+            "input"
+            if "filled,bold" in lines[f"v{i}"]
+            else "constant"
+            if "dashed" in lines[f"v{i}"]
+            else "result"
+        )
+    assert kinds == {"x": "input", "2": "constant", "1": "constant", "*": "result", "+": "result"}
+
+
+def test_same_graph_same_bytes_in_fresh_interpreters() -> None:
+    code = (
+        "from autograd import Value, draw_dot\n"
+        "x = Value(2.0, label='x'); w = Value(-3.0, label='w')\n"
+        "y = (x * w + x * 2 + w.exp()).tanh(); y.backward()\n"
+        "print(draw_dot(y).source)"
+    )
+    outputs = set()
+    for seed in ("1", "2", "3"):  # different hash seeds: set and dict order must not leak in
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+    assert "v0" in outputs.pop()
+
+
+def test_record_text_escapes_everything_records_treat_specially() -> None:
+    assert record_text('<in|put> {"q"}') == r"\<in\|put\>\ \{\"q\"\}"
+    assert record_text("a\\b") == r"a\\b"
+    assert record_text("two\nlines") == r"two\nlines"
+    assert record_text("tab\there") == r"tab\ here"
+    assert record_text("a&amp;") == "a&amp;amp;"
+    assert record_text("") == ""
+
+
+def test_a_100k_node_graph_builds_without_recursion() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(50_000):
+        y = y + 1.0  # each step adds a constant leaf and a result: 100,001 Values
+    source = draw_dot(y, max_nodes=None).source
+    assert source.count("_op [label") == 50_000
+    assert len(records(source)) == 100_001
+
+
+def test_node_limit_says_how_big_and_what_to_do() -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(10):
+        y = y * 2.0
+    with pytest.raises(ValueError, match=r"21 values, more than max_nodes=20") as caught:
+        draw_dot(y, max_nodes=20)
+    assert "max_nodes=21" in str(caught.value)
+    assert "one neuron" in str(caught.value)
+    assert len(records(draw_dot(y, max_nodes=21).source)) == 21
+
+
+def test_root_must_be_a_value() -> None:
+    with pytest.raises(TypeError, match="float"):
+        draw_dot(1.5)  # type: ignore[arg-type]
+
+
+def test_import_error_says_how_to_install_graphviz() -> None:
+    code = (
+        "import sys; sys.modules['graphviz'] = None\n"
+        "from autograd import Value, draw_dot\n"
+        "draw_dot(Value(1.0))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr
+    assert "pip install" in result.stderr
+
+
+# ----- rendering, with each renderer ------------------------------------------------------------
+
+
+def renderer_path(name: str) -> str | None:
+    return shutil.which(name, path=sysconfig.get_path("scripts") + os.pathsep + os.environ["PATH"])
+
+
+@pytest.fixture(params=["dot", "graphviz-pure"])
+def renderer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Forces one renderer through the CHAINRULE_DOT override."""
+    path = renderer_path(request.param)
+    if path is None:
+        if request.param == "dot" and os.environ.get("CI") != "true":
+            pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
+        pytest.fail(f"{request.param} not found, but it is installed in CI and with chainrule")
+    monkeypatch.setenv("CHAINRULE_DOT", path)
+    assert find_renderer() == path
+    return path
+
+
+def test_one_neuron_renders_to_svg_xml(renderer: str) -> None:
+    o = neuron()
+    nodes = svg_nodes(draw_dot(o).pipe(format="svg"))
+    order = topological_order(o)
+    assert {f"v{i}" for i in range(len(order))} <= set(nodes)
+    assert ["x1", "data 2", "grad -1.5"] in nodes.values()
+    assert ["w1", "data -3", "grad 1"] in nodes.values()
+    assert nodes[f"v{len(order) - 1}"] == ["o", "data 0.7071", "grad 1"]
+    assert nodes[f"v{len(order) - 1}_op"] == ["tanh"]
+
+
+def test_awkward_labels_render_as_written(renderer: str) -> None:
+    x = Value(2.0, label='<in|put> {"q"}')
+    y = x * Value(3.0, label="back\\slash  two spaces\nsecond line")
+    y.label = "</svg>&amp;"
+    nodes = svg_nodes(draw_dot(y).pipe(format="svg"))
+    texts = [t.replace("\xa0", " ") for ts in nodes.values() for t in ts]
+    assert '<in|put> {"q"}' in texts
+    assert "back\\slash  two spaces" in texts
+    assert "second line" in texts
+    assert "</svg>&amp;" in texts
+
+
+def test_jupyter_display_gives_svg(renderer: str) -> None:
+    bundle = draw_dot(neuron())._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert "v0" in svg_nodes(bundle["image/svg+xml"])
+
+
+def test_ipython_formats_the_graph_as_svg(renderer: str) -> None:
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(draw_dot(neuron()))
+    assert "image/svg+xml" in data
+    assert "v0" in svg_nodes(data["image/svg+xml"])
+
+
+def test_save_svg_writes_a_file(renderer: str, tmp_path: Path) -> None:
+    path = save_svg(neuron(), tmp_path / "neuron.svg")
+    assert path == tmp_path / "neuron.svg"
+    assert "v0" in svg_nodes(path.read_bytes())
+
+
+def test_graphviz_render_uses_the_same_renderer(renderer: str, tmp_path: Path) -> None:
+    out = draw_dot(neuron()).render(tmp_path / "neuron")
+    assert out.endswith(".svg")
+    assert "v0" in svg_nodes(Path(out).read_bytes())
+
+
+def test_a_layout_past_its_timeout_is_stopped(renderer: str) -> None:
+    x = Value(1.0, label="x")
+    y = x
+    for i in range(200):
+        y = y * (x + i)
+    graph = draw_dot(y, timeout=0.001)
+    with pytest.raises(TimeoutError, match=r"took more than 0.001 s .* larger timeout"):
+        graph.pipe(format="svg")
+    with pytest.raises(TimeoutError):
+        graph._repr_mimebundle_()
+
+
+# ----- finding a renderer, and living without one -------------------------------------------------
+
+
+def test_the_system_dot_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    dot = shutil.which("dot")
+    if dot is None:
+        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
+    monkeypatch.delenv("CHAINRULE_DOT", raising=False)
+    assert Path(find_renderer()).name == "dot"
+
+
+def test_graphviz_pure_is_found_in_the_scripts_folder_without_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # An unactivated venv or a Jupyter kernel: nothing useful on PATH.
+    monkeypatch.delenv("CHAINRULE_DOT", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    found = Path(find_renderer())
+    assert found.parent == Path(sysconfig.get_path("scripts"))
+    assert found.name in ("dot", "graphviz-pure")
+    assert "v0" in svg_nodes(draw_dot(neuron()).pipe(format="svg"))
+
+
+def assert_says_how_to_install(error: BaseException) -> None:
+    for words in INSTALL_WORDS:
+        assert words in str(error), (words, str(error))
+
+
+def test_without_a_renderer_building_works_and_rendering_says_how_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CHAINRULE_DOT", str(tmp_path / "no-such-dot"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    graph = draw_dot(neuron())
+    assert "v0" in graph.source
+    for render in (
+        lambda: graph.pipe(format="svg"),
+        lambda: graph._repr_mimebundle_(),
+        lambda: graph.render(tmp_path / "g"),
+        lambda: save_svg(neuron(), tmp_path / "g.svg"),
+    ):
+        with pytest.raises(RendererNotFoundError) as caught:
+            render()
+        assert "CHAINRULE_DOT" in str(caught.value)
+        assert_says_how_to_install(caught.value)
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_with_no_renderer_anywhere_the_error_says_how_to_install(tmp_path: Path) -> None:
+    # The base interpreter, outside our venv: its scripts folder has no graphviz-pure, and PATH
+    # is empty. graphviz (the Python package) comes from our venv through PYTHONPATH.
+    import graphviz
+
+    base_python = str(Path(sys.executable).resolve())
+    site_packages = str(Path(graphviz.__file__).resolve().parent.parent)
+    env = {
+        "PATH": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), site_packages]),
+        "PYTHONNOUSERSITE": "1",
+    }
+    probe = "import sysconfig; print(sysconfig.get_path('scripts'))"
+    scripts = subprocess.run(
+        [base_python, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    if any(shutil.which(name, path=scripts) for name in ("dot", "graphviz-pure")):
+        pytest.skip(f"{base_python} has a renderer in its scripts folder {scripts}")
+    code = (
+        "from autograd import Value, draw_dot\n"
+        "graph = draw_dot(Value(1.0, label='x'))\n"
+        "assert 'v0' in graph.source\n"
+        "graph._repr_mimebundle_()\n"
+    )
+    result = subprocess.run([base_python, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "RendererNotFoundError: No Graphviz renderer found" in result.stderr
+    for words in INSTALL_WORDS:
+        assert words in result.stderr
