@@ -24,6 +24,7 @@ if not hasattr(autograd, "Value"):
 
 # Imported after the check above, so a foreign autograd fails with the message, not deep inside.
 from nn.layers import MLP, Layer, Neuron
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
 
 __all__ = [
@@ -31,4 +32,8 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "hinge_loss",
+    "mse_loss",
 ]

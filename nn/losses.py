@@ -1,0 +1,172 @@
+"""Loss functions: pure functions from predictions and targets to one Value.
+
+Imports autograd's public API only. Predictions may be one Value (what a one-output MLP
+returns) or a flat list of Values and numbers. mse_loss's targets may be Values and get
+gradients; the labels of the other losses are read as constants. Every loss is a mean over its
+items, as PyTorch's reduction="mean".
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+from autograd import Value
+
+Number = int | float
+# NOTE: a model's output is typed Value | list[Value] (its size is known only at run time), so
+# [model(x) for x in xs] is a list[Value | list[Value]] to mypy. The losses check every item at
+# run time and raise TypeError for anything but a Value or a number, so their annotations accept
+# any sequence rather than force a cast on every caller.
+Items = Value | Number | Sequence[object]
+
+
+def _as_values(x: object, what: str, loss: str) -> list[Value]:
+    """x as a non-empty list of Values; a lone Value or number is one item, numbers become
+    constant leaves."""
+    if isinstance(x, (Value, numbers.Real)):
+        x = [x]
+    if isinstance(x, str) or not isinstance(x, Sequence):
+        raise TypeError(
+            f"{loss}: {what} must be a Value, a number or a list of them, got {type(x).__name__}"
+        )
+    if not x:
+        raise ValueError(f"{loss}: {what} is empty")
+    values = []
+    for i, item in enumerate(x):
+        if isinstance(item, Value):
+            values.append(item)
+        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
+            values.append(Value(float(item)))
+        else:
+            raise TypeError(
+                f"{loss}: {what}[{i}] must be a Value or a number, got {type(item).__name__}"
+            )
+    return values
+
+
+def _pair(preds: Items, targets: Items, loss: str) -> tuple[list[Value], list[Value]]:
+    """Predictions and targets as lists of Values, checked to have the same length."""
+    p = _as_values(preds, "predictions", loss)
+    t = _as_values(targets, "targets", loss)
+    if len(p) != len(t):
+        raise ValueError(f"{loss}: {len(p)} predictions but {len(t)} targets")
+    return p, t
+
+
+def _mean(terms: list[Value]) -> Value:
+    """(t_1 + ... + t_n) / n."""
+    # Starting the sum at the first term (not at 0) adds no constant node.
+    return sum(terms[1:], terms[0]) * (1.0 / len(terms))
+
+
+def mse_loss(preds: Items, targets: Items) -> Value:
+    """mean_i (p_i - t_i)**2.  d/dp_i = 2 (p_i - t_i) / n"""
+    p, t = _pair(preds, targets, "mse_loss")
+    return _mean([(pi - ti) ** 2 for pi, ti in zip(p, t)])
+
+
+def hinge_loss(scores: Items, labels: Items) -> Value:
+    """mean_i relu(1 - y_i * s_i), labels y_i in {-1, +1}.  d/ds_i = -y_i / n where y_i s_i < 1
+
+    and 0 where y_i s_i > 1. NOTE: at the kink y_i s_i == 1 the slope is 0 (relu'(0) = 0).
+    """
+    s, y = _pair(scores, labels, "hinge_loss")
+    terms = []
+    for i, (si, yi) in enumerate(zip(s, y)):
+        label = yi.data
+        if label not in (-1.0, 1.0):
+            raise ValueError(f"hinge_loss: label {i} is {label!r}; labels must be -1 or +1")
+        terms.append((1.0 - label * si).relu())
+    return _mean(terms)
+
+
+def binary_cross_entropy(preds: Items, labels: Items, from_logits: bool = False) -> Value:
+    """-mean_i [y_i log p_i + (1 - y_i) log(1 - p_i)], labels y_i in [0, 1].
+
+    On probabilities p_i:  d/dp_i = (p_i - y_i) / (p_i (1 - p_i) n).
+    On logits z_i (from_logits=True, p_i = sigmoid(z_i)): the same loss written stably as
+    mean_i [softplus(z_i) - y_i z_i].  d/dz_i = (sigmoid(z_i) - y_i) / n
+    """
+    x, y = _pair(preds, labels, "binary_cross_entropy")
+    terms = []
+    for i, (xi, yi) in enumerate(zip(x, y)):
+        label = yi.data
+        if not 0.0 <= label <= 1.0:
+            raise ValueError(f"binary_cross_entropy: label {i} is {label!r}, outside [0, 1]")
+        if from_logits:
+            terms.append(_softplus(xi) - label * xi)
+        else:
+            terms.append(_bce_on_probability(xi, label, i))
+    return _mean(terms)
+
+
+def _bce_on_probability(p: Value, y: float, i: int) -> Value:
+    """-(y log p + (1 - y) log(1 - p)), leaving out a term whose weight y or 1 - y is 0."""
+    if not 0.0 <= p.data <= 1.0:
+        raise ValueError(f"binary_cross_entropy: prediction {i} is {p.data!r}, not a probability")
+    # NOTE: a confident wrong answer (p = 0 with y > 0, or p = 1 with y < 1) has an infinite
+    # loss. PyTorch clamps each log at -100 there; we refuse instead and point at the stable
+    # alternative. A term with weight 0 is left out, so p = 1 with y = 1 costs exactly 0.
+    if (p.data == 0.0 and y > 0.0) or (p.data == 1.0 and y < 1.0):
+        raise ValueError(
+            f"binary_cross_entropy: prediction {i} is {p.data!r} for label {y!r}, an infinite "
+            f"loss; pass logits with from_logits=True instead"
+        )
+    parts = []
+    if y != 0.0:
+        parts.append(y * p.log())
+    if y != 1.0:
+        parts.append((1.0 - y) * (1.0 - p).log())
+    return -sum(parts[1:], parts[0])
+
+
+def _softplus(z: Value) -> Value:
+    """softplus(z) = log(1 + exp(z)).  d/dz = sigmoid(z)"""
+    # NOTE: exp only ever sees a non-positive number, so z = +-1000 cannot overflow:
+    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). Branching on the data picks a smooth
+    # formula on each side; both give sigmoid(0) = 0.5 as the slope at 0. Without a log1p op,
+    # log(1 + tiny) rounds to 0, so softplus(z) for z < -37 is 0.0 instead of about exp(z):
+    # an absolute error below 1e-16.
+    if z.data > 0:
+        return z + (1.0 + (-z).exp()).log()
+    return (1.0 + z.exp()).log()
+
+
+def cross_entropy(logits: Value | Sequence[object], target: int | Sequence[int]) -> Value:
+    """-log softmax(z)[t] = log(sum_j exp(z_j)) - z_t.  d/dz_j = softmax(z)_j - [j == t]
+
+    One sample: `logits` is a list of class scores and `target` the index of the true class.
+    A batch: `logits` is a list of such lists and `target` a list of indices; the result is the
+    mean over the batch.
+    """
+    if isinstance(target, (int, numbers.Integral)):
+        return _nll_of_softmax(logits, target)
+    if isinstance(target, str) or not isinstance(target, Sequence):
+        raise TypeError(
+            f"cross_entropy: target must be a class index or a list of them, "
+            f"got {type(target).__name__}"
+        )
+    if not isinstance(logits, Sequence) or len(logits) != len(target):
+        n = len(logits) if isinstance(logits, Sequence) else 1
+        raise ValueError(f"cross_entropy: {n} rows of logits but {len(target)} targets")
+    if not target:
+        raise ValueError("cross_entropy: the batch is empty")
+    return _mean([_nll_of_softmax(row, t) for row, t in zip(logits, target)])
+
+
+def _nll_of_softmax(logits: object, t: object) -> Value:
+    """-log softmax(z)[t] for one sample, via a stable log-sum-exp."""
+    z = _as_values(logits, "logits", "cross_entropy")
+    if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+        raise TypeError(f"cross_entropy: target {t!r} is not a class index")
+    index = int(t)
+    if not 0 <= index < len(z):
+        raise ValueError(f"cross_entropy: target {index} is out of range for {len(z)} classes")
+    # NOTE: log(sum_j exp(z_j)) = m + log(sum_j exp(z_j - m)) with m = max_j z_j, so every exp
+    # sees a number <= 0 and one of them is exp(0) = 1: [1000, 0, -1000] stays finite. m is a
+    # plain float: the shift cancels out of the loss, so it needs no gradient.
+    m = max(zi.data for zi in z)
+    exps = [(zi - m).exp() for zi in z]
+    log_sum_exp = sum(exps[1:], exps[0]).log() + m
+    return log_sum_exp - z[index]
