@@ -26,9 +26,12 @@ if not hasattr(autograd, "Value"):
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
+from nn.optim import SGD, Adam
 
 __all__ = [
     "MLP",
+    "SGD",
+    "Adam",
     "Layer",
     "Module",
     "Neuron",

@@ -1,0 +1,133 @@
+"""Optimizers: SGD with momentum and Adam, with PyTorch's exact update rules.
+
+Imports autograd's public API only. An optimizer holds a list of parameters and per-parameter
+state as plain floats. step() reads each p.grad and changes p.data inside no_grad(), so an
+update never becomes part of a graph. zero_grad() sets every grad back to 0.0, because
+backward() adds into .grad.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+
+from autograd import Value, no_grad
+
+
+def _check_hyper(x: object, name: str, lo: float, hi: float = math.inf) -> float:
+    """A hyperparameter as a float, checked to be a real number in [lo, hi)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
+    value = float(x)
+    if not lo <= value < hi:
+        raise ValueError(f"invalid {name} {value!r}: must be in [{lo}, {hi})")
+    return value
+
+
+class Optimizer:
+    """What SGD and Adam share: the checked parameter list and zero_grad()."""
+
+    def __init__(self, params: Iterable[Value]) -> None:
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        for i, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__}")
+        if len(set(self.params)) != len(self.params):
+            # NOTE: a Value listed twice would be updated twice per step.
+            raise ValueError(f"{type(self).__name__}: a parameter is listed more than once")
+
+    def zero_grad(self) -> None:
+        """Set every parameter's grad to 0.0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum, as torch.optim.SGD.
+
+    Without momentum:  p <- p - lr * g.
+    With momentum mu:  b <- g on the first step, then b <- mu * b + g;  p <- p - lr * b.
+    (PyTorch's form, with dampening 0: the velocity b is in gradient units and lr scales it.)
+    """
+
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0) -> None:
+        super().__init__(params)
+        self.lr = _check_hyper(lr, "SGD lr", 0.0)
+        self.momentum = _check_hyper(momentum, "SGD momentum", 0.0)
+        self.buffers: list[float | None] = [None] * len(self.params)
+
+    def step(self) -> None:
+        """One update of every parameter from its current grad."""
+        with no_grad():
+            for i, p in enumerate(self.params):
+                g = p.grad
+                if self.momentum != 0.0:
+                    b = self.buffers[i]
+                    # NOTE: the first step takes the gradient itself, as PyTorch does (not
+                    # (1 - mu) * g, and not mu * 0 + g by accident of initialisation).
+                    b = g if b is None else self.momentum * b + g
+                    self.buffers[i] = b
+                    g = b
+                p.data -= self.lr * g
+
+    def __repr__(self) -> str:
+        return f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum})"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba), as torch.optim.Adam. At step t, for each parameter:
+
+    m <- m + (1 - beta1) * (g - m)          (= beta1 * m + (1 - beta1) * g)
+    v <- beta2 * v + (1 - beta2) * g * g
+    p <- p - (lr / (1 - beta1**t)) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    m and v start at 0; the two bias corrections undo that start. eps is added after the
+    square root and the bias correction, where PyTorch adds it.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Value],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params)
+        self.lr = _check_hyper(lr, "Adam lr", 0.0)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise TypeError(f"Adam betas must be a pair of numbers, got {betas!r}")
+        self.betas = (
+            _check_hyper(betas[0], "Adam beta1", 0.0, 1.0),
+            _check_hyper(betas[1], "Adam beta2", 0.0, 1.0),
+        )
+        self.eps = _check_hyper(eps, "Adam eps", 0.0)
+        self.t = 0
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        """One update of every parameter from its current grad."""
+        beta1, beta2 = self.betas
+        self.t += 1
+        step_size = self.lr / (1.0 - beta1**self.t)
+        bias_correction2_sqrt = math.sqrt(1.0 - beta2**self.t)
+        with no_grad():
+            for i, p in enumerate(self.params):
+                g = p.grad
+                # NOTE: written as PyTorch computes it (a lerp for m), so the two agree to
+                # the last few bits rather than merely to rounding.
+                self.m[i] += (1.0 - beta1) * (g - self.m[i])
+                self.v[i] = self.v[i] * beta2 + (1.0 - beta2) * g * g
+                denom = math.sqrt(self.v[i]) / bias_correction2_sqrt + self.eps
+                p.data += -step_size * (self.m[i] / denom)
+
+    def __repr__(self) -> str:
+        return (
+            f"Adam({len(self.params)} parameters, lr={self.lr}, betas={self.betas}, eps={self.eps})"
+        )
