@@ -336,3 +336,19 @@ def test_with_no_renderer_anywhere_the_error_says_how_to_install(tmp_path: Path)
     assert "RendererNotFoundError: No Graphviz renderer found" in result.stderr
     for words in INSTALL_WORDS:
         assert words in result.stderr
+
+
+def test_one_neuron_of_a_big_network_draws_from_new_leaves() -> None:
+    # README's recipe: a network too big to draw, and one of its second-layer neurons drawn on
+    # leaves that hold the first layer's values.
+    x = [Value(0.1 * i, label=f"x{i}") for i in range(30)]
+    h = [sum((xi * (0.01 * j) for xi in x), Value(0.0)).tanh() for j in range(16)]
+    y = sum((hi * 0.5 for hi in h), Value(0.0))
+    with pytest.raises(ValueError, match="more than max_nodes=1000"):
+        draw_dot(y)
+    leaves = [Value(hi.data, label=f"h{i}") for i, hi in enumerate(h)]
+    w = [Value(0.5, label=f"w{i}") for i in range(16)]
+    out = sum((wi * hi for wi, hi in zip(w, leaves)), Value(0.0, label="b")).relu()
+    labels = records(draw_dot(out).source)
+    assert len(labels) == len(topological_order(out)) == 16 * 4 + 2
+    assert sum(label.startswith("{h") for label in labels.values()) == 16
