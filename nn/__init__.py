@@ -23,6 +23,7 @@ if not hasattr(autograd, "Value"):
     )
 
 # Imported after the check above, so a foreign autograd fails with the message, not deep inside.
+from nn.data import make_circles, make_moons, make_spiral, make_xor
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
@@ -38,5 +39,9 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "hinge_loss",
+    "make_circles",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
     "mse_loss",
 ]
