@@ -24,6 +24,7 @@ if not hasattr(autograd, "Value"):
 
 # Imported after the check above, so a foreign autograd fails with the message, not deep inside.
 from nn.data import make_circles, make_moons, make_spiral, make_xor
+from nn.delta_rule import delta_rule_step
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
@@ -38,6 +39,7 @@ __all__ = [
     "Neuron",
     "binary_cross_entropy",
     "cross_entropy",
+    "delta_rule_step",
     "hinge_loss",
     "make_circles",
     "make_moons",
