@@ -371,26 +371,31 @@ def no_grad() -> Iterator[None]:
 def topological_order(root: Value) -> list[Value]:
     """Every node root depends on, once each, every node after all of its parents.
 
-    Iterative depth-first search: a graph a million nodes deep needs no recursion.
+    Iterative depth-first search: a graph a million nodes deep needs no recursion. A node is
+    opened when it is first popped: it goes back on the stack under a `None` marker, with its
+    parents on top. When the marker comes off again, all of those parents have been listed, so
+    the node is listed next. A leaf has no parents to wait for, so it is listed on sight.
     """
     order: list[Value] = []
-    done: set[Value] = set()
     opened: set[Value] = set()
-    stack = [root]
+    stack: list[Value | None] = [root]
+    # Bound methods: this loop runs once per node of graphs with millions of nodes.
+    push, pop, list_node, open_node = stack.append, stack.pop, order.append, opened.add
     while stack:
-        node = stack[-1]
-        if node in done:
-            stack.pop()
-        elif node in opened:
-            # All of its parents were pushed after it, so they are done by now.
-            stack.pop()
-            done.add(node)
-            order.append(node)
-        else:
-            opened.add(node)
+        node = pop()
+        if node is None:
+            list_node(pop())  # type: ignore[arg-type]
+        elif node not in opened:
+            open_node(node)
+            push(node)
+            push(None)
             for parent in node._parents:
-                if parent not in done:
-                    stack.append(parent)
+                if parent not in opened:
+                    if parent._parents:
+                        push(parent)
+                    else:
+                        open_node(parent)
+                        list_node(parent)
     return order
 
 
@@ -404,6 +409,7 @@ def _backprop(root: Value, create_graph: bool, on_step: StepHook | None = None) 
     `on_step`, if given, watches the pass (autograd.stepper uses it); it must not change grads.
     """
     grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
+    get = grads.get
     for node in reversed(topological_order(root)):
         rule = node._backward
         if rule is None:
@@ -412,13 +418,15 @@ def _backprop(root: Value, create_graph: bool, on_step: StepHook | None = None) 
         parents = node._parents
         if create_graph:
             terms = rule(g, node, *parents)
+        elif len(parents) == 2:
+            # The float pass. Every primitive is binary or unary: spelling the two cases out
+            # saves building a list of the parents' data at every node.
+            terms = rule(g, node.data, parents[0].data, parents[1].data)
         else:
-            terms = rule(g, node.data, *[p.data for p in parents])
+            terms = rule(g, node.data, parents[0].data)
         for parent, term in zip(parents, terms):
-            if parent in grads:
-                grads[parent] = grads[parent] + term
-            else:
-                grads[parent] = term
+            previous = get(parent)
+            grads[parent] = term if previous is None else previous + term
         if on_step is not None:
             on_step(node, terms, grads)
     return grads

@@ -207,6 +207,20 @@ def test_topological_order_lists_each_node_once_after_its_parents() -> None:
     assert a in position and b in position and c in position
 
 
+def test_topological_order_when_a_node_is_reached_along_two_paths() -> None:
+    # a is a parent of out directly and through b, and a is not a leaf. A walk that marks a
+    # node as seen when it is pushed, rather than when it is opened, lists b before a.
+    a = Value(0.5).cos()
+    b = a**-1
+    out = a * b
+    order = topological_order(out)
+    position = {node: i for i, node in enumerate(order)}
+    assert len(position) == len(order) == 4
+    for node in order:
+        for parent in node._parents:
+            assert position[parent] < position[node]
+
+
 @pytest.mark.slow
 def test_a_million_deep_chain() -> None:
     x = Value(1.0)
