@@ -62,6 +62,7 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
 
 
 def _describe(node: Value) -> str:
+    """How the page's text names a node: its label, else what it is."""
     if node.label:
         return node.label
     if node._parents:
@@ -112,7 +113,7 @@ def draw_steps(
     if not isinstance(root, Value):
         raise TypeError(f"draw_steps: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    check_size(order, max_nodes)
+    check_size(order, max_nodes, "draw_steps")
     backward = list(backward_steps(root))
     # Drawn with the final gradients, so every record is wide enough for the numbers it shows.
     final = {step.node: step.grad for step in backward}

@@ -12,6 +12,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
@@ -70,11 +71,12 @@ def find_renderer() -> str:
     )
 
 
-def run_renderer(source: str, args: list[str], timeout: float | None) -> bytes:
+def run_renderer(source: str, args: list[str], timeout: float | None, quiet: bool = False) -> bytes:
     """Lay out DOT `source` with find_renderer()'s program and return what it writes.
 
     `args` are Graphviz options such as ["-Kdot", "-Tsvg"]. Raises TimeoutError when the
-    layout takes longer than `timeout` seconds (None waits for ever).
+    layout takes longer than `timeout` seconds (None waits for ever). Graphviz's warnings go to
+    stderr unless `quiet`.
     """
     program = find_renderer()
     try:
@@ -99,10 +101,13 @@ def run_renderer(source: str, args: list[str], timeout: float | None) -> bytes:
         raise RuntimeError(
             f"Graphviz ({program}) failed with exit code {result.returncode}: {stderr}"
         )
+    if result.stderr and not quiet:
+        sys.stderr.write(result.stderr.decode("utf-8", errors="replace"))
     return result.stdout
 
 
 def _import_graphviz() -> Any:
+    """The graphviz module, or an ImportError that says how to install it."""
     try:
         import graphviz
     except ImportError:
@@ -144,7 +149,7 @@ def _graph_class() -> Any:
             args = [f"-K{engine or self.engine}", f"-T{output}"]
             if neato_no_op:
                 args.append(f"-n{int(neato_no_op)}")
-            data = run_renderer(self.source, args, self.timeout)
+            data = run_renderer(self.source, args, self.timeout, quiet)
             return data.decode(encoding) if encoding else data
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
@@ -183,11 +188,11 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     return {node: f"v{i}" for i, node in enumerate(order)}
 
 
-def check_size(order: list[Value], max_nodes: int | None) -> None:
+def check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_dot") -> None:
     """Raise ValueError when a graph has more Values than max_nodes (None: no limit)."""
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(
-            f"draw_dot: this graph has {len(order)} values, more than max_nodes={max_nodes}. "
+            f"{caller}: this graph has {len(order)} values, more than max_nodes={max_nodes}. "
             f"A picture that big is unreadable and may take minutes to lay out. Draw a part: "
             f"a sub-expression, one neuron, or one sample's forward pass (build it from "
             f"detached inputs, see README 'Drawing graphs'), or pass max_nodes={len(order)}."

@@ -114,7 +114,9 @@ def test_stepper_has_its_own_node_limit() -> None:
     y = Value(1.0, label="x")
     for _ in range(150):
         y = y + 1
-    with pytest.raises(ValueError, match="301 values, more than max_nodes=200"):
+    with pytest.raises(
+        ValueError, match="draw_steps: this graph has 301 values, more than max_nodes=200"
+    ):
         draw_steps(y)
 
 
