@@ -104,6 +104,13 @@ def test_page_is_self_contained_and_shows_in_jupyter(tmp_path: Path) -> None:
     assert not re.search(r"""(src|href)\s*=|@import|url\(|https?://(?!www\.w3\.org)""", text)
 
 
+def test_ipython_shows_the_page_as_html() -> None:
+    formatters = pytest.importorskip("IPython.core.formatters")
+    page = draw_steps(classic_neuron())
+    data, _ = formatters.DisplayFormatter().format(page)
+    assert data["text/html"] == page.fragment
+
+
 def test_labels_cannot_break_out_of_the_page() -> None:
     x = Value(2.0, label="</script><script>alert(1)</script>")
     fragment = draw_steps(x * 3).fragment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -220,6 +221,25 @@ def test_awkward_labels_render_as_written(renderer: str) -> None:
     assert "back\\slash  two spaces" in texts
     assert "second line" in texts
     assert "</svg>&amp;" in texts
+
+
+def test_random_awkward_labels_render_as_written(renderer: str) -> None:
+    # Sixty labels from the characters that records, DOT strings and XML treat specially.
+    rng = random.Random(0)
+    alphabet = [*'<>{}|"\\ &;#xn/\n', "\u00e9", "\u4e2d", "&amp;", "&#38;", "\\n", "\\l"]
+    labels = ["".join(rng.choices(alphabet, k=rng.randint(1, 12))) for _ in range(60)]
+    y = Value(0.0, label="start")
+    for label in labels:
+        y = y + Value(1.0, label=label)
+    order = topological_order(y)
+    nodes = svg_nodes(draw_dot(y).pipe(format="svg", quiet=True))
+    for i, node in enumerate(order):
+        if node._parents:
+            continue
+        texts = [text.replace("\xa0", " ") for text in nodes[f"v{i}"][:-2]]
+        # NOTE: Graphviz drops leading spaces and empty lines, which show nothing anyway.
+        lines = [line.lstrip(" ") for line in node.label.splitlines()]
+        assert [t for t in texts if t.strip()] == [line for line in lines if line], node.label
 
 
 def test_jupyter_display_gives_svg(renderer: str) -> None:
