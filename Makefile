@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean notebooks demo
+.PHONY: test lint venv clean notebooks demo bench
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
 $(VENV)/.dev-installed: pyproject.toml
@@ -36,6 +36,16 @@ $(VENV)/.demo-installed: pyproject.toml
 
 demo: $(VENV)/.demo-installed
 	$(PY) -m nn.demo
+
+# Speed against micrograd 0.1.0 and a hand-written float floor (the `bench` extra). Never part
+# of `make test`: it prints the table and writes benchmarks/RESULTS.md.
+$(VENV)/.bench-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
