@@ -28,7 +28,9 @@ def _check_activation(activation: str) -> str:
 
 
 def _check_size(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{what} must be an int, got {type(n).__name__}: {n!r}")
+    if n < 1:
         raise ValueError(f"{what} must be a positive int, got {n!r}")
     return n
 
@@ -133,6 +135,11 @@ class MLP(Module):
         seed: int | None = None,
     ) -> None:
         self.nin = _check_size(nin, "MLP nin")
+        if not isinstance(nouts, Sequence):
+            raise TypeError(
+                f"MLP nouts must be a list of layer sizes such as [16, 16, 1], "
+                f"got {type(nouts).__name__}"
+            )
         self.nouts = [_check_size(n, "each MLP layer size") for n in nouts]
         if not self.nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")

@@ -67,9 +67,10 @@ def mse_loss(preds: Items, targets: Items) -> Value:
 
 
 def hinge_loss(scores: Items, labels: Items) -> Value:
-    """mean_i relu(1 - y_i * s_i), labels y_i in {-1, +1}.  d/ds_i = -y_i / n where y_i s_i < 1
+    """mean_i relu(1 - y_i * s_i), labels y_i in {-1, +1}.
 
-    and 0 where y_i s_i > 1. NOTE: at the kink y_i s_i == 1 the slope is 0 (relu'(0) = 0).
+    d/ds_i = -y_i / n where y_i s_i < 1, and 0 where y_i s_i >= 1. NOTE: at the kink
+    y_i s_i == 1 the slope is 0, relu's subgradient at 0 as in PyTorch.
     """
     s, y = _pair(scores, labels, "hinge_loss")
     terms = []

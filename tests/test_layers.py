@@ -153,14 +153,26 @@ def test_wrong_input_length_names_expected_and_actual(module: object, size: int)
         (lambda: Layer(2, 0), "nout must be a positive int, got 0"),
         (lambda: MLP(2, []), "at least one layer"),
         (lambda: MLP(2, [3, -1]), "layer size must be a positive int, got -1"),
-        (lambda: MLP(2, [3.0, 1]), "layer size must be a positive int, got 3.0"),
-        (lambda: MLP(True, [1]), "nin must be a positive int, got True"),
     ],
 )
 def test_bad_constructor_arguments_raise_value_error(
     make: Callable[[], object], message: str
 ) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: MLP(2, [3.0, 1]), "each MLP layer size must be an int, got float: 3.0"),
+        (lambda: MLP(True, [1]), "MLP nin must be an int, got bool: True"),
+        (lambda: Layer(2, "3"), "Layer nout must be an int, got str: '3'"),
+        (lambda: MLP(2, 16), "MLP nouts must be a list of layer sizes"),
+    ],
+)
+def test_non_int_sizes_raise_type_error(make: Callable[[], object], message: str) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
         make()
 
 
