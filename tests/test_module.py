@@ -11,7 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+import autograd
 from nn import MLP, Layer, Module, Neuron
 
 
@@ -93,6 +96,21 @@ def test_save_and_load_round_trip_exactly(tmp_path: Path) -> None:
     b = MLP(2, [4, 4, 1], seed=4)
     b.load(str(path))
     assert snapshot(b) == snapshot(a)
+
+
+@given(
+    nin=st.integers(1, 4),
+    nouts=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    seeds=st.tuples(st.integers(0, 1000), st.integers(0, 1000)),
+)
+def test_state_dict_survives_json_for_any_architecture(
+    nin: int, nouts: list[int], seeds: tuple[int, int]
+) -> None:
+    a = MLP(nin, nouts, seed=seeds[0])
+    b = MLP(nin, nouts, seed=seeds[1])
+    b.load_state_dict(json.loads(json.dumps(a.state_dict())))
+    assert snapshot(b) == snapshot(a)
+    assert b.state_dict() == a.state_dict()
 
 
 def test_save_refuses_nan(tmp_path: Path) -> None:
@@ -220,13 +238,29 @@ def test_load_into_a_different_architecture_names_the_keys(tmp_path: Path) -> No
     assert snapshot(other) == before
 
 
-def test_no_pickle_anywhere() -> None:
-    nn_dir = Path(__file__).resolve().parent.parent / "nn"
-    for path in nn_dir.glob("*.py"):
-        names = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                names |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names.add(node.module)
-        assert not names & {"pickle", "marshal", "shelve", "dill", "cloudpickle"}, path
+NN_SOURCES = sorted((Path(__file__).resolve().parent.parent / "nn").glob("*.py"))
+
+
+def imports_of(path: Path) -> list[tuple[str, list[str]]]:
+    """(module, imported names) for every import statement in a file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+@pytest.mark.parametrize("path", NN_SOURCES, ids=lambda p: p.name)
+def test_no_pickle_anywhere(path: Path) -> None:
+    modules = {module for module, _ in imports_of(path)}
+    assert not modules & {"pickle", "marshal", "shelve", "dill", "cloudpickle"}
+
+
+@pytest.mark.parametrize("path", NN_SOURCES, ids=lambda p: p.name)
+def test_nn_uses_only_autograds_public_names(path: Path) -> None:
+    for module, names in imports_of(path):
+        if module.split(".")[0] == "autograd":
+            assert module == "autograd", f"{path.name} reaches into {module}"
+            assert set(names) <= set(autograd.__all__), f"{path.name}: {names}"
