@@ -82,14 +82,14 @@ def hinge_loss(scores: Items, labels: Items) -> Value:
     return _mean(terms)
 
 
-def binary_cross_entropy(preds: Items, labels: Items, from_logits: bool = False) -> Value:
+def binary_cross_entropy(probs_or_logits: Items, labels: Items, from_logits: bool = False) -> Value:
     """-mean_i [y_i log p_i + (1 - y_i) log(1 - p_i)], labels y_i in [0, 1].
 
     On probabilities p_i:  d/dp_i = (p_i - y_i) / (p_i (1 - p_i) n).
     On logits z_i (from_logits=True, p_i = sigmoid(z_i)): the same loss written stably as
     mean_i [softplus(z_i) - y_i z_i].  d/dz_i = (sigmoid(z_i) - y_i) / n
     """
-    x, y = _pair(preds, labels, "binary_cross_entropy")
+    x, y = _pair(probs_or_logits, labels, "binary_cross_entropy")
     terms = []
     for i, (xi, yi) in enumerate(zip(x, y)):
         label = yi.data
@@ -134,26 +134,26 @@ def _softplus(z: Value) -> Value:
     return (1.0 + z.exp()).log()
 
 
-def cross_entropy(logits: Value | Sequence[object], target: int | Sequence[int]) -> Value:
+def cross_entropy(logits: Value | Sequence[object], target_index: int | Sequence[int]) -> Value:
     """-log softmax(z)[t] = log(sum_j exp(z_j)) - z_t.  d/dz_j = softmax(z)_j - [j == t]
 
-    One sample: `logits` is a list of class scores and `target` the index of the true class.
-    A batch: `logits` is a list of such lists and `target` a list of indices; the result is the
-    mean over the batch.
+    One sample: `logits` is a list of class scores and `target_index` the index t of the true
+    class. A batch: `logits` is a list of such lists and `target_index` a list of indices; the
+    result is the mean over the batch.
     """
-    if isinstance(target, (int, numbers.Integral)):
-        return _nll_of_softmax(logits, target)
-    if isinstance(target, str) or not isinstance(target, Sequence):
+    if isinstance(target_index, (int, numbers.Integral)):
+        return _nll_of_softmax(logits, target_index)
+    if isinstance(target_index, str) or not isinstance(target_index, Sequence):
         raise TypeError(
-            f"cross_entropy: target must be a class index or a list of them, "
-            f"got {type(target).__name__}"
+            f"cross_entropy: target_index must be a class index or a list of them, "
+            f"got {type(target_index).__name__}"
         )
-    if not isinstance(logits, Sequence) or len(logits) != len(target):
+    if not isinstance(logits, Sequence) or len(logits) != len(target_index):
         n = len(logits) if isinstance(logits, Sequence) else 1
-        raise ValueError(f"cross_entropy: {n} rows of logits but {len(target)} targets")
-    if not target:
+        raise ValueError(f"cross_entropy: {n} rows of logits but {len(target_index)} targets")
+    if not target_index:
         raise ValueError("cross_entropy: the batch is empty")
-    return _mean([_nll_of_softmax(row, t) for row, t in zip(logits, target)])
+    return _mean([_nll_of_softmax(row, t) for row, t in zip(logits, target_index)])
 
 
 def _nll_of_softmax(logits: object, t: object) -> Value:

@@ -78,6 +78,15 @@ def test_mse_targets_may_be_values_and_get_gradients() -> None:
     assert (p.grad, t.grad) == (4.0, -4.0)
 
 
+def test_keyword_names_are_the_apis() -> None:
+    p = Value(0.5)
+    assert mse_loss(preds=[p], targets=[1.0]).data == 0.25
+    assert hinge_loss(scores=[p], labels=[1]).data == 0.5
+    bce = binary_cross_entropy(probs_or_logits=[p], labels=[1], from_logits=False)
+    assert bce.data == pytest.approx(math.log(2))
+    assert cross_entropy(logits=[p, p], target_index=1).data == pytest.approx(math.log(2))
+
+
 def test_mse_accepts_one_value_and_one_number() -> None:
     assert mse_loss(Value(2.0), 5).data == 9.0
     assert mse_loss(2.0, [5.0]).data == 9.0  # plain numbers in, a Value out
