@@ -22,7 +22,7 @@ from autograd.engine import Value, topological_order
 # Values, not counting op nodes. A picture of 1,000 records is already hard to read, and layout
 # time grows fast with reuse (a 1,100-node graph full of shared nodes took minutes).
 MAX_NODES = 1000
-# Seconds a layout may take before render calls give up. 2,000 plain nodes take about a second.
+# Seconds a layout may take before render calls give up. 2,000 values take one to three.
 RENDER_TIMEOUT = 60.0
 # Names the Graphviz program to run (a path or a command name), overriding the search.
 RENDERER_ENV = "CHAINRULE_DOT"
@@ -194,8 +194,9 @@ def check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_do
         raise ValueError(
             f"{caller}: this graph has {len(order)} values, more than max_nodes={max_nodes}. "
             f"A picture that big is unreadable and may take minutes to lay out. Draw a part: "
-            f"a sub-expression, one neuron, or one sample's forward pass (build it from "
-            f"detached inputs, see README 'Drawing graphs'), or pass max_nodes={len(order)}."
+            f"a sub-expression, one sample's forward pass, or one neuron fed new leaves that "
+            f"hold its inputs' values (see README 'Drawing graphs'), or pass "
+            f"max_nodes={len(order)}."
         )
 
 
@@ -217,23 +218,20 @@ def build_graph(
         g = node.grad if grads is None else grads[node]
         fields = [record_text(node.label), f"data {node.data:.4g}", f"grad {g:.4g}"]
         label = "{" + "|".join(fields) + "}"
-        # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes them
-        # from plain numbers). An unlabelled Value(...) of yours is drawn as a constant too.
-        if node._parents:
-            graph.node(name, label=label)
-        elif node.label:
-            graph.node(name, label=label, **INPUT_STYLE)
-        else:
-            graph.node(name, label=label, **CONSTANT_STYLE)
-        if node._parents:
-            op_name = name + "_op"
-            graph.node(
-                op_name, label=record_text(node._op), shape="ellipse", fontsize="10", height="0.3"
-            )
-            # One edge per parent, in order: x * x keeps both of its edges.
-            for parent in node._parents:
-                graph.edge(names[parent], op_name)
-            graph.edge(op_name, name)
+        if not node._parents:
+            # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes
+            # them from plain numbers). An unlabelled Value(...) of yours is drawn as one too.
+            graph.node(name, label=label, **(INPUT_STYLE if node.label else CONSTANT_STYLE))
+            continue
+        graph.node(name, label=label)
+        op_name = name + "_op"
+        graph.node(
+            op_name, label=record_text(node._op), shape="ellipse", fontsize="10", height="0.3"
+        )
+        # One edge per parent, in order: x * x keeps both of its edges.
+        for parent in node._parents:
+            graph.edge(names[parent], op_name)
+        graph.edge(op_name, name)
     return graph
 
 
