@@ -56,8 +56,9 @@ class Neuron(Module):
         self.nin = _check_size(nin, "Neuron nin")
         self.activation = _check_activation(activation)
         rng = rng if rng is not None else random.Random()
-        self.w = [Value(rng.uniform(-1.0, 1.0)) for _ in range(nin)]
-        self.b = Value(0.0)
+        # Labelled so that draw_dot shows them as the parameters they are, not as constants.
+        self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
 
     def __call__(self, x: Inputs) -> Value:
         x = _as_inputs(x, self.nin, "Neuron")

@@ -221,3 +221,8 @@ def test_relu_mlp_gradient_wrt_inputs_passes_gradcheck_away_from_kinks() -> None
     pre = [sum(w.data * xi for w, xi in zip(n.w, x)) + n.b.data for n in model.layers[0].neurons]
     assert min(abs(v) for v in pre) > 1e-3  # no hidden unit sits on relu's kink
     assert gradcheck(lambda *v: model(list(v)), x)
+
+
+def test_parameters_are_labelled_for_drawing() -> None:
+    neuron = Neuron(3, rng=random.Random(0))
+    assert [p.label for p in neuron.parameters()] == ["w0", "w1", "w2", "b"]
