@@ -415,18 +415,26 @@ def _backprop(root: Value, create_graph: bool, on_step: StepHook | None = None) 
         if rule is None:
             continue
         g = grads[node]
-        parents = node._parents
-        if create_graph:
-            terms = rule(g, node, *parents)
-        elif len(parents) == 2:
-            # The float pass. Every primitive is binary or unary: spelling the two cases out
-            # saves building a list of the parents' data at every node.
-            terms = rule(g, node.data, parents[0].data, parents[1].data)
+        # Every primitive is binary or unary. Spelling the two cases out, rather than looping
+        # over parents and terms, makes this loop a fifth faster.
+        if len(node._parents) == 2:
+            x, y = node._parents
+            if create_graph:
+                terms = dx, dy = rule(g, node, x, y)
+            else:
+                terms = dx, dy = rule(g, node.data, x.data, y.data)
+            previous = get(x)
+            grads[x] = dx if previous is None else previous + dx
+            previous = get(y)
+            grads[y] = dy if previous is None else previous + dy
         else:
-            terms = rule(g, node.data, parents[0].data)
-        for parent, term in zip(parents, terms):
-            previous = get(parent)
-            grads[parent] = term if previous is None else previous + term
+            (x,) = node._parents
+            if create_graph:
+                terms = (dx,) = rule(g, node, x)
+            else:
+                terms = (dx,) = rule(g, node.data, x.data)
+            previous = get(x)
+            grads[x] = dx if previous is None else previous + dx
         if on_step is not None:
             on_step(node, terms, grads)
     return grads
