@@ -20,15 +20,18 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         rows = [demo_step.run(blocks=2, steps_per_block=2)]
-        rows += graphs.run_chain([1_000, 10_000], repeats=3, micrograd_up_to=10_000)
-        rows += graphs.run_sum([10_000], repeats=3, micrograd_up_to=10_000)
+        rows += graphs.run_chain([1_000, 10_000], repeats=3)
+        rows += graphs.run_sum([10_000], repeats=3)
         rows += graphs.run_memory(100_000)
     else:
         rows = [demo_step.run(blocks=7, steps_per_block=3)]
-        rows += graphs.run_chain(
-            [1_000, 10_000, 100_000, 1_000_000], repeats=5, micrograd_up_to=100_000
-        )
-        rows += graphs.run_sum([10_000, 100_000, 1_000_000], repeats=5, micrograd_up_to=100_000)
+        # The same step without the cyclic GC: what the GC costs each implementation.
+        rows += [demo_step.run(blocks=5, steps_per_block=3, gc_enabled=False)]
+        # A million-op graph costs micrograd about a minute and gigabytes: fewer repetitions.
+        rows += graphs.run_chain([1_000, 10_000, 100_000], repeats=5)
+        rows += graphs.run_chain([1_000_000], repeats=3)
+        rows += graphs.run_sum([10_000, 100_000], repeats=5)
+        rows += graphs.run_sum([1_000_000], repeats=3)
         rows += graphs.run_memory(1_000_000)
     notes = [f"- {row.workload}: {row.note}" for row in rows if row.note]
     header = (

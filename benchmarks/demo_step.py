@@ -184,7 +184,7 @@ IMPLEMENTATIONS: dict[str, Callable[[list[float], list[list[float]], list[int]],
 }
 
 
-def run(blocks: int, steps_per_block: int) -> Row:
+def run(blocks: int, steps_per_block: int, gc_enabled: bool = True) -> Row:
     """Time blocks of consecutive steps, implementations taking turns block by block.
 
     Timing a block rather than one step charges each implementation for the garbage its
@@ -198,7 +198,9 @@ def run(blocks: int, steps_per_block: int) -> Row:
     for name, make in IMPLEMENTATIONS.items():
         step = make(weights, xs, ys)
         cases[name] = functools.partial(_block, step, losses[name], steps_per_block)
-    row = Row("demo step: MLP(2,[16,16,1]), 100 points", "1 step", interleave(cases, blocks))
+    samples = interleave(cases, blocks, gc_enabled)
+    gc_state = "" if gc_enabled else ", cyclic GC disabled"
+    row = Row(f"demo step: MLP(2,[16,16,1]), 100 points{gc_state}", "1 step", samples)
     reference = losses["floor"]
     for name, trajectory in losses.items():
         worst = max(abs(a - b) / abs(b) for a, b in zip(trajectory, reference, strict=True))

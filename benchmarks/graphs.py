@@ -95,15 +95,14 @@ def _check(got: float, want: float, what: str) -> None:
 # ----- the rows of the table ---------------------------------------------------------------------
 
 
-def run_chain(depths: list[int], repeats: int, micrograd_up_to: int) -> list[Row]:
+def run_chain(depths: list[int], repeats: int) -> list[Row]:
     rows = []
     for n in depths:
         cases: dict[str, Case] = {
-            "chainrule": functools.partial(chain_case, VALUES["chainrule"], n)
+            "chainrule": functools.partial(chain_case, VALUES["chainrule"], n),
+            "micrograd": functools.partial(chain_case, VALUES["micrograd"], n),
+            "floor": functools.partial(chain_floor, n),
         }
-        if n <= micrograd_up_to:
-            cases["micrograd"] = functools.partial(chain_case, VALUES["micrograd"], n)
-        cases["floor"] = functools.partial(chain_floor, n)
         samples = interleave(cases, repeats)
         row = Row("chain x = x*1.0001 + 0.0, forward + backward", f"{n:.0e}", samples)
         row.per = 2 * n  # ops
@@ -111,13 +110,14 @@ def run_chain(depths: list[int], repeats: int, micrograd_up_to: int) -> list[Row
     return rows
 
 
-def run_sum(sizes: list[int], repeats: int, micrograd_up_to: int) -> list[Row]:
+def run_sum(sizes: list[int], repeats: int) -> list[Row]:
     rows = []
     for n in sizes:
-        cases: dict[str, Case] = {"chainrule": functools.partial(sum_case, VALUES["chainrule"], n)}
-        if n <= micrograd_up_to:
-            cases["micrograd"] = functools.partial(sum_case, VALUES["micrograd"], n)
-        cases["floor"] = functools.partial(sum_floor, n)
+        cases: dict[str, Case] = {
+            "chainrule": functools.partial(sum_case, VALUES["chainrule"], n),
+            "micrograd": functools.partial(sum_case, VALUES["micrograd"], n),
+            "floor": functools.partial(sum_floor, n),
+        }
         samples = interleave(cases, repeats)
         row = Row("sum of N products, forward + backward", f"N = {n:.0e}", samples)
         row.per = 2 * n  # ops
@@ -181,4 +181,17 @@ def run_memory(nodes: int) -> list[Row]:
             row.size = f"{count:,} nodes"
             gc.collect()
         rows.append(row)
+    x = autograd.Value(0.5)
+    out = x * x
+    parts = {
+        "Value": sys.getsizeof(out),
+        "its float": sys.getsizeof(out.data),
+        "its parents tuple": sys.getsizeof(out._parents),
+    }
+    rows[-1].note = (
+        "one chainrule node with two parents is "
+        + " + ".join(f"{what} {size} B" for what, size in parts.items())
+        + f" = {sum(parts.values())} B (sys.getsizeof, GC headers included); a leaf is a Value "
+        "and perhaps its float"
+    )
     return rows

@@ -34,12 +34,15 @@ class Row:
 clock = time.process_time
 
 
-def interleave(cases: dict[str, Case], repeats: int) -> dict[str, list[float]]:
+def interleave(
+    cases: dict[str, Case], repeats: int, gc_enabled: bool = True
+) -> dict[str, list[float]]:
     """Run every case `repeats` times, taking turns in a rotating order.
 
     A full gc.collect() runs before each case, outside the timed region, so no implementation
     pays for garbage another one left behind. The cyclic GC stays enabled (its default), so
-    each implementation pays for the collections its own allocations trigger.
+    each implementation pays for the collections its own allocations trigger; gc_enabled=False
+    switches it off during each case instead, to show what the GC costs.
     """
     names = list(cases)
     samples: dict[str, list[float]] = {name: [] for name in names}
@@ -47,7 +50,12 @@ def interleave(cases: dict[str, Case], repeats: int) -> dict[str, list[float]]:
         turn = names[rep % len(names) :] + names[: rep % len(names)]
         for name in turn:
             gc.collect()
-            samples[name].append(cases[name]())
+            if not gc_enabled:
+                gc.disable()
+            try:
+                samples[name].append(cases[name]())
+            finally:
+                gc.enable()
     gc.collect()
     return samples
 
@@ -84,7 +92,7 @@ def table(rows: list[Row]) -> str:
     """A markdown table: medians with (min–max) ranges, and the two ratios that matter."""
     lines = [
         "| workload | size | chainrule | micrograd 0.1.0 | float floor "
-        "| micrograd / chainrule | chainrule / floor | chainrule per unit |",
+        "| micrograd / chainrule | chainrule / floor | chainrule per op |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
