@@ -55,6 +55,15 @@ def test_notebooks_are_numbered_lessons() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_committed_notebook_has_its_outputs(path: Path) -> None:
+    # Learners browsing the repository see the stored outputs: `make notebooks` writes them.
+    nb = nbformat.read(path, as_version=4)
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.get("execution_count") for cell in code_cells), f"run make notebooks: {path}"
+    assert images(nb), f"{path.name} is stored without its pictures: run make notebooks"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
 def test_notebook_runs_and_shows_a_picture(path: Path) -> None:
     nb = execute(path)
     assert images(nb), f"{path.name} shows no SVG or PNG image"
