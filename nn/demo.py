@@ -180,7 +180,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=None, help="default: adam 0.05, sgd 0.1")
     parser.add_argument("--seed", type=int, default=0, help="data and weights (default 0)")
     parser.add_argument("--out", type=Path, default=Path("out"), help="output folder (out)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # Refused here, with the usage line, rather than as a traceback from deep inside nn.
+    if args.steps < 0:
+        parser.error(f"--steps must be 0 or more, got {args.steps}")
+    if args.samples < 1 or args.hidden < 1:
+        parser.error(f"--samples and --hidden must be 1 or more, got {args.samples}, {args.hidden}")
+    if args.lr is not None and not args.lr > 0:
+        parser.error(f"--lr must be a positive number, got {args.lr}")
+    return args
 
 
 def run(args: argparse.Namespace) -> None:
@@ -188,9 +196,11 @@ def run(args: argparse.Namespace) -> None:
     points, labels = make_moons(args.samples, noise=0.1, seed=args.seed)
     model = MLP(2, [args.hidden, args.hidden, 1], activation="relu", seed=args.seed)
     if args.optimizer == "adam":
-        optimizer: Adam | SGD = Adam(model.parameters(), lr=args.lr or 0.05)
+        lr = 0.05 if args.lr is None else args.lr
+        optimizer: Adam | SGD = Adam(model.parameters(), lr=lr)
     else:
-        optimizer = SGD(model.parameters(), lr=args.lr or 0.1, momentum=0.9)
+        lr = 0.1 if args.lr is None else args.lr
+        optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
     print(f"{model}, {args.samples} two-moons points, {args.optimizer}, {args.steps} steps")
 
     train(model, points, labels, args.steps, optimizer)

@@ -44,6 +44,20 @@ def test_sgd_runs_too(tmp_path: Path) -> None:
     assert main([*SMALL, "--optimizer", "sgd", "--out", str(tmp_path)]) == 0
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [["--hidden", "0"], ["--samples", "0"], ["--steps", "-1"], ["--lr", "0"], ["--lr", "nan"]],
+)
+def test_bad_options_are_refused_with_the_usage_line(
+    bad: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*bad, "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "usage: chainrule-demo" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
 def test_scores_on_floats_equal_the_values_forward_pass(activation: str) -> None:
     points, _ = make_moons(15, noise=0.2, seed=1)
