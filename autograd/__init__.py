@@ -3,7 +3,7 @@
 from autograd import Value, no_grad, grad, draw_dot, gradcheck, GradcheckError
 """
 
-from autograd.engine import Value, grad, no_grad, topological_order
+from autograd.engine import Value, as_value, dot, grad, no_grad, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd.stepper import BackwardStep, StepperPage, backward_steps, draw_steps
 from autograd.viz import RendererNotFoundError, draw_dot, find_renderer, save_svg
@@ -14,7 +14,9 @@ __all__ = [
     "RendererNotFoundError",
     "StepperPage",
     "Value",
+    "as_value",
     "backward_steps",
+    "dot",
     "draw_dot",
     "draw_steps",
     "find_renderer",

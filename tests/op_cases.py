@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from autograd import dot
+
 
 @dataclass(frozen=True)
 class OpCase:
@@ -87,6 +89,20 @@ OP_CASES = [
         "relu", lambda x: x.relu(), lambda x: max(0.0, x), ((-5, 5),), ("relu",), avoid=_near_zero
     ),
     OpCase("abs", lambda x: x.abs(), abs, ((-5, 5),), ("abs",), avoid=_near_zero),
+    OpCase(
+        "dot",
+        lambda w1, w2, x1, x2: dot([w1, w2], [x1, x2]),
+        lambda w1, w2, x1, x2: w1 * x1 + w2 * x2,
+        ((-3, 3),) * 4,
+        ("dot",),
+    ),
+    OpCase(
+        "dot_with_reuse_and_numbers",
+        lambda w, x: dot([w, x, 2.0, w], [x, x, w, 0.5]),
+        lambda w, x: w * x + x * x + 2.0 * w + w * 0.5,
+        ((-3, 3),) * 2,
+        ("dot",),
+    ),
     OpCase("sin", lambda x: x.sin(), math.sin, ((-5, 5),), ("sin",)),
     OpCase("cos", lambda x: x.cos(), math.cos, ((-5, 5),), ("cos",)),
 ]

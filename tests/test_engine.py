@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd import Value, grad, no_grad, topological_order
+from autograd import Value, dot, engine, grad, no_grad, topological_order
 from tests.conftest import floats_in
 from tests.op_cases import OP_CASES, OpCase
 
@@ -47,9 +47,11 @@ def test_every_public_op_is_in_the_table() -> None:
         for name, attr in vars(Value).items()
         if callable(attr) and not name.startswith("_") and name not in ("backward", "detach")
     }
-    ops = {name for name in vars(Value) if name in dunders} | methods
-    assert ops >= {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos"}
-    assert ops == dunders | methods
+    # dot is the one op that is a function of many Values rather than a method of one.
+    functions = {name for name in ("dot",) if callable(getattr(engine, name, None))}
+    ops = {name for name in vars(Value) if name in dunders} | methods | functions
+    assert ops >= {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos", "dot"}
+    assert ops >= dunders
     assert ops - covered == set(), f"ops missing from tests/op_cases.py: {ops - covered}"
 
 
@@ -496,6 +498,32 @@ def test_a_failed_op_changes_nothing() -> None:
     y.backward()
     assert x.grad == 2.0
     assert y._parents == (x, y._parents[1])
+
+
+def test_dot_is_one_node_with_weights_then_inputs_as_parents() -> None:
+    w = [Value(0.5), Value(-2.0)]
+    x = [Value(3.0), Value(4.0)]
+    out = dot(w, x)
+    assert out.data == 0.5 * 3.0 - 2.0 * 4.0
+    assert out._parents == (*w, *x)
+    assert out._op == "dot"
+    out.backward()
+    assert [v.grad for v in w] == [3.0, 4.0]
+    assert [v.grad for v in x] == [0.5, -2.0]
+
+
+@pytest.mark.parametrize(
+    ("ws", "xs", "error", "pattern"),
+    [
+        ([1.0, 2.0], [1.0], ValueError, r"dot: 2 weights but 1 inputs"),
+        ([], [], ValueError, r"dot of no terms"),
+        ([1.0], ["a"], TypeError, r"dot.*str"),
+        ([None], [1.0], TypeError, r"dot.*NoneType"),
+    ],
+)
+def test_dot_refuses_bad_input(ws: list, xs: list, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        dot(ws, xs)
 
 
 @given(floats_in(-50, 50), floats_in(-50, 50))

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd import Value, grad, gradcheck
+from autograd import Value, dot, grad, gradcheck
 from tests.conftest import floats_in
 
 # Each op is written once and runs on chainrule Values and on torch tensors alike.
@@ -34,7 +34,17 @@ KINKED: dict[str, Callable[[Any], Any]] = {
     "relu": lambda a: a.relu(),
     "abs": lambda a: a.abs(),
 }
+
+
+def weighted_sum(ws: list[Any], xs: list[Any]) -> Any:
+    """dot() on Values; the same sum of products, op by op, on tensors."""
+    if isinstance(ws[0], Value):
+        return dot(ws, xs)
+    return sum(w * x for w, x in zip(ws, xs))
+
+
 BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "dot": lambda a, b: weighted_sum([a, b, a], [b, 0.5, a]),
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
