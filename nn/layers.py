@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from autograd import Value
+from autograd import Value, as_value, dot
 from nn.module import Module, Param
 
 Number = int | float
@@ -62,8 +62,9 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         x = _as_inputs(x, self.nin, "Neuron")
-        # Starting the sum at b (not at 0) saves one node and one constant per neuron.
-        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        # One dot node for the weighted sum, rather than a * and a + per input: the same
+        # numbers (and gradients) with n times fewer nodes to build and walk.
+        act = dot(self.w, x) + self.b
         if self.activation == "relu":
             return act.relu()
         if self.activation == "tanh":
@@ -102,7 +103,8 @@ class Layer(Module):
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
-        x = _as_inputs(x, self.nin, "Layer")
+        # Numbers become constant leaves once here, not once per neuron.
+        x = [as_value(xi) for xi in _as_inputs(x, self.nin, "Layer")]
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
