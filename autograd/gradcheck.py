@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from autograd.engine import Number, Value, grad, no_grad
+from autograd.engine import Number, Value, grad
 
 
 class GradcheckError(RuntimeError):
@@ -31,19 +31,19 @@ def numerical_grad(
 ) -> list[float]:
     """Central differences: (f(x + eps) - f(x - eps)) / (2 eps) for each input in turn.
 
-    Each evaluation runs on fresh leaves under no_grad(), so nothing is recorded.
+    Each evaluation runs on fresh leaves. Not under no_grad(): f may itself call grad(), to
+    check a second derivative, and grad() needs the graph that f builds.
     """
     point = [Value(x).data for x in inputs]
     slopes = []
-    with no_grad():
-        for i in range(len(point)):
-            up = list(point)
-            down = list(point)
-            up[i] += eps
-            down[i] -= eps
-            f_up = _call(f, [Value(x) for x in up]).data
-            f_down = _call(f, [Value(x) for x in down]).data
-            slopes.append((f_up - f_down) / (2 * eps))
+    for i in range(len(point)):
+        up = list(point)
+        down = list(point)
+        up[i] += eps
+        down[i] -= eps
+        f_up = _call(f, [Value(x) for x in up]).data
+        f_down = _call(f, [Value(x) for x in down]).data
+        slopes.append((f_up - f_down) / (2 * eps))
     return slopes
 
 

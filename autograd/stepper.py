@@ -9,10 +9,11 @@ autograd.viz.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import itertools
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,11 +235,17 @@ _SCRIPT = """
 """
 
 
+_page_numbers = itertools.count()
+
+
 def _fragment(svg: str, steps: list[dict[str, Any]]) -> str:
     """The page's body: controls, the SVG, the steps as JSON and the script, in one <div>."""
-    page_id = "cr-stepper-" + uuid.uuid4().hex[:12]
     # "<" escaped, so no label can close the <script> element early.
     data = json.dumps(steps).replace("<", "\\u003c")
+    # An id made from the content and a count, not at random: a notebook that is run again
+    # saves the same page, and two pages in one notebook still get ids of their own.
+    digest = hashlib.sha1((svg + data).encode("utf-8")).hexdigest()[:10]
+    page_id = f"cr-stepper-{digest}-{next(_page_numbers)}"
     svg = svg[svg.index("<svg") :]
     return (
         f'<div id="{page_id}" class="cr-stepper">\n'

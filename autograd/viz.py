@@ -132,6 +132,12 @@ def _graph_class() -> Any:
         the renderer under `timeout` seconds; render() runs it without a timeout."""
 
         timeout: float | None = RENDER_TIMEOUT
+        values = 0
+
+        def __repr__(self) -> str:
+            # Shown as text beside the picture in a notebook: no memory address, so a notebook
+            # run again saves the same output.
+            return f"<draw_dot graph of {self.values} values>"
 
         def pipe(
             self,
@@ -212,6 +218,7 @@ def build_graph(
         format="svg", graph_attr={"rankdir": rankdir}, node_attr={"shape": "record"}
     )
     graph.timeout = timeout
+    graph.values = len(order)
     names = node_names(order)
     for node in order:
         name = names[node]

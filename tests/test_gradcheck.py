@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import GradcheckError, Value, gradcheck, numerical_grad
+from autograd import GradcheckError, Value, grad, gradcheck, numerical_grad
 from autograd.engine import _result
 
 
@@ -67,3 +67,13 @@ def test_leaves_no_gradients_behind() -> None:
     w = Value(2.0)
     gradcheck(lambda x: x * w, [1.5])
     assert w.grad == 0.0
+
+
+def test_checks_a_second_derivative_through_grad() -> None:
+    # f(x) = d/dx (x**3 sin x), built with grad(create_graph=True): gradcheck compares its
+    # derivative, the second derivative of x**3 sin x, with finite differences of f.
+    def first_derivative(x: Value) -> Value:
+        (dx,) = grad(x**3 * x.sin(), [x], create_graph=True)
+        return dx
+
+    assert gradcheck(first_derivative, [0.7])

@@ -6,6 +6,8 @@ import math
 import os
 import re
 import shutil
+import subprocess
+import sys
 import sysconfig
 import tempfile
 from collections.abc import Iterator
@@ -273,3 +275,22 @@ def test_the_page_steps_forward_then_backward_in_chromium(
     assert shown["count"] == f"step 1 of {total}"
     assert all(grad_text == "grad" for _, grad_text, _ in shown["records"].values())
     assert browser.get_log("browser") == []
+
+
+def test_page_ids_repeat_across_runs_but_differ_within_one() -> None:
+    code = (
+        "from autograd import Value, draw_steps\n"
+        "x = Value(2.0, label='x')\n"
+        "y = (x * x).tanh()\n"
+        "print(draw_steps(y)._repr_html_() == draw_steps(y)._repr_html_())\n"
+        "import re\n"
+        "print(re.findall(r'cr-stepper-[0-9a-f]+-[0-9]+', draw_steps(y)._repr_html_())[0])\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    assert runs[0].splitlines()[0] == "False"

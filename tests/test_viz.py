@@ -372,3 +372,9 @@ def test_one_neuron_of_a_big_network_draws_from_new_leaves() -> None:
     labels = records(draw_dot(out).source)
     assert len(labels) == len(topological_order(out)) == 16 * 4 + 2
     assert sum(label.startswith("{h") for label in labels.values()) == 16
+
+
+def test_repr_has_no_memory_address() -> None:
+    x = Value(2.0, label="x")
+    graph = draw_dot((x * x).tanh())
+    assert repr(graph) == "<draw_dot graph of 3 values>"
