@@ -11,6 +11,7 @@ import gc
 import random
 import sys
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import micrograd.engine
@@ -95,34 +96,36 @@ def _check(got: float, want: float, what: str) -> None:
 # ----- the rows of the table ---------------------------------------------------------------------
 
 
-def run_chain(depths: list[int], repeats: int) -> list[Row]:
-    rows = []
-    for n in depths:
-        cases: dict[str, Case] = {
-            "chainrule": functools.partial(chain_case, VALUES["chainrule"], n),
-            "micrograd": functools.partial(chain_case, VALUES["micrograd"], n),
-            "floor": functools.partial(chain_floor, n),
-        }
-        samples = interleave(cases, repeats)
-        row = Row("chain x = x*1.0001 + 0.0, forward + backward", f"{n:.0e}", samples)
-        row.per = 2 * n  # ops
-        rows.append(row)
-    return rows
-
-
-def run_sum(sizes: list[int], repeats: int) -> list[Row]:
+def _run(
+    workload: str,
+    size: str,
+    case: Callable[[Any, int], float],
+    floor: Callable[[int], float],
+    sizes: list[int],
+    repeats: int,
+) -> list[Row]:
+    """One row per size n: `case` on chainrule's and micrograd's Value, and the float floor."""
     rows = []
     for n in sizes:
         cases: dict[str, Case] = {
-            "chainrule": functools.partial(sum_case, VALUES["chainrule"], n),
-            "micrograd": functools.partial(sum_case, VALUES["micrograd"], n),
-            "floor": functools.partial(sum_floor, n),
+            "chainrule": functools.partial(case, VALUES["chainrule"], n),
+            "micrograd": functools.partial(case, VALUES["micrograd"], n),
+            "floor": functools.partial(floor, n),
         }
-        samples = interleave(cases, repeats)
-        row = Row("sum of N products, forward + backward", f"N = {n:.0e}", samples)
+        row = Row(workload, size.format(n=n), interleave(cases, repeats))
         row.per = 2 * n  # ops
         rows.append(row)
     return rows
+
+
+def run_chain(depths: list[int], repeats: int) -> list[Row]:
+    workload = "chain x = x*1.0001 + 0.0, forward + backward"
+    return _run(workload, "{n:.0e}", chain_case, chain_floor, depths, repeats)
+
+
+def run_sum(sizes: list[int], repeats: int) -> list[Row]:
+    workload = "sum of N products, forward + backward"
+    return _run(workload, "N = {n:.0e}", sum_case, sum_floor, sizes, repeats)
 
 
 # ----- bytes per graph node ----------------------------------------------------------------------
