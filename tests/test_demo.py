@@ -84,14 +84,26 @@ def test_accuracy_counts_positive_scores_as_class_1() -> None:
 def test_ctrl_c_exits_with_130_and_no_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "nn.demo", "--steps", "100000", "--out", str(tmp_path)]
+    # NOTE: a job started in the background (as CI may run us) inherits SIGINT ignored, and
+    # Python then never turns Ctrl-C into KeyboardInterrupt. A user's terminal does not ignore
+    # it, so the demo starts here as it would there: with SIGINT at its default.
     with subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     ) as process:
-        assert process.stdout is not None
-        first_line = process.stdout.readline()  # printed once training is about to start
-        assert "MLP" in first_line
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
+        try:
+            assert process.stdout is not None
+            first_line = process.stdout.readline()  # printed once training is about to start
+            assert "MLP" in first_line
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            process.kill()  # never leave a 100,000-step run behind, whatever failed
     assert process.returncode == 130
     assert "interrupted" in stderr
     assert "Traceback" not in stderr
