@@ -48,6 +48,26 @@ G_PRIME: dict[str, Callable[[float, float], float]] = {
 }
 
 
+def forward(
+    mlp: MLP, x: Sequence[float], output_activation: str = "linear"
+) -> tuple[list[list[float]], list[list[float]]]:
+    """The forward pass on plain floats, read from each parameter's .data: no graph recorded.
+
+    Returns (in_layers, a_layers): in_layers[l] holds in_j of the units of layer l, and
+    a_layers[l] the activations that feed layer l (a_layers[0] is x, a_layers[-1] the output).
+    The last, linear layer's units apply `output_activation`.
+    """
+    acts = [layer.activation for layer in mlp.layers[:-1]] + [output_activation]
+    a_layers = [[float(xi) for xi in x]]
+    in_layers = []
+    for layer, act in zip(mlp.layers, acts):
+        a_prev = a_layers[-1]
+        ins = [sum(w.data * a for w, a in zip(n.w, a_prev)) + n.b.data for n in layer.neurons]
+        in_layers.append(ins)
+        a_layers.append([G[act](v) for v in ins])
+    return in_layers, a_layers
+
+
 def delta_rule_step(
     mlp: MLP,
     x: Sequence[float],
@@ -72,15 +92,7 @@ def delta_rule_step(
         )
     last = len(mlp.layers) - 1
     acts = [mlp.activation] * last + [output_activation]
-
-    # Forward pass: remember in_j and a_j of every unit, layer by layer.
-    a_layers = [[float(xi) for xi in x]]  # a_layers[l] feeds layer l
-    in_layers = []
-    for layer, act in zip(mlp.layers, acts):
-        a_prev = a_layers[-1]
-        ins = [sum(w.data * a for w, a in zip(n.w, a_prev)) + n.b.data for n in layer.neurons]
-        in_layers.append(ins)
-        a_layers.append([G[act](v) for v in ins])
+    in_layers, a_layers = forward(mlp, x, output_activation)
 
     a_out = a_layers[-1]
     error = 0.5 * sum((yk - ak) ** 2 for yk, ak in zip(y, a_out))

@@ -21,12 +21,13 @@ import argparse
 import math
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from autograd import Value, draw_dot, draw_steps, no_grad
 from nn.data import make_moons
+from nn.delta_rule import forward
 from nn.layers import MLP, Neuron
 from nn.losses import binary_cross_entropy
 from nn.optim import SGD, Adam
@@ -40,36 +41,16 @@ except ImportError as error:  # pragma: no cover - the demo extra is missing
         f"pip install 'chainrule[demo]'"
     ) from error
 
-# The activations of nn.layers, on plain floats. sigmoid(z) = (1 + tanh(z / 2)) / 2 is the same
-# function and never overflows.
-FLOAT_ACTIVATIONS: dict[str, Callable[[float], float]] = {
-    "relu": lambda z: z if z > 0 else 0.0,
-    "tanh": math.tanh,
-    "sigmoid": lambda z: 0.5 * (1.0 + math.tanh(0.5 * z)),
-    "linear": lambda z: z,
-}
-
 
 def scores(model: MLP, points: Sequence[Sequence[float]]) -> list[float]:
     """The output of a one-output MLP for each point, computed on plain floats.
 
-    The same numbers as model(point).data, read from each parameter's .data without recording
-    a graph: for evaluating many points (a plotting grid) after training.
+    The same numbers as model(point).data, by nn.delta_rule's float forward pass, without
+    recording a graph: for evaluating many points (a plotting grid) after training.
     """
     if model.nouts[-1] != 1:
         raise ValueError(f"scores: the MLP must have one output, it has {model.nouts[-1]}")
-    layers = [
-        ([([w.data for w in n.w], n.b.data) for n in layer.neurons], layer.activation)
-        for layer in model.layers
-    ]
-    out = []
-    for point in points:
-        a = [float(x) for x in point]
-        for units, activation in layers:
-            act = FLOAT_ACTIVATIONS[activation]
-            a = [act(sum(w * x for w, x in zip(ws, a)) + b) for ws, b in units]
-        out.append(a[0])
-    return out
+    return [forward(model, point)[1][-1][0] for point in points]
 
 
 def logits(model: MLP, points: Sequence[Sequence[float]]) -> list[Value]:
