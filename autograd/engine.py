@@ -1,10 +1,10 @@
 """The engine: Value, no_grad, topological_order and the one backprop pass.
 
-Standard library only. Every op is a method of Value that computes its output and attaches a
-local chain-rule function. That function maps the upstream gradient `g` to one contribution per
-parent. It is written in arithmetic that works on floats and on Values alike, so the same rule
-serves the fast float pass behind `backward()` and the differentiable pass behind
-`grad(..., create_graph=True)`.
+Standard library only. Every op is a method of Value (or, for the weighted sum `dot`, a function
+of many Values) that computes its output and attaches a local chain-rule function. That function
+maps the upstream gradient `g` to one contribution per parent. It is written in arithmetic that
+works on floats and on Values alike, so the same rule serves the fast float pass behind
+`backward()` and the differentiable pass behind `grad(..., create_graph=True)`.
 """
 
 from __future__ import annotations
@@ -310,6 +310,9 @@ def as_value(x: Value | Number, op: str = "") -> Value:
     return Value(_check_number(x, f"an operand of {op}" if op else "a number"))
 
 
+# ----- dot: the one primitive of many parents ----------------------------------------------------
+
+
 def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
     """w . x = w_1 x_1 + ... + w_n x_n, as one node.  d/dw_i = x_i, d/dx_i = w_i
 
@@ -332,6 +335,9 @@ def _dot_rule(g: Any, out: Any, *parents: Any) -> tuple[Any, ...]:
     n = len(parents) // 2
     w, x = parents[:n], parents[n:]
     return (*[g * xi for xi in x], *[g * wi for wi in w])
+
+
+# ----- building nodes -----------------------------------------------------------------------------
 
 
 def _result(data: float, parents: tuple[Value, ...], op: str, rule: Rule) -> Value:
