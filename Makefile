@@ -1,12 +1,13 @@
-# The new user's two commands: `make test` and `make demo`. Each creates .venv when it is
-# missing and installs the project into it, so a fresh clone needs only Python and pip.
+# The new user's two commands: `make test` and `make demo`, and `make lab` for the lessons. Each
+# creates .venv when it is missing and installs what it needs into it, so a fresh clone needs
+# only Python and pip.
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean notebooks demo bench
+.PHONY: test lint venv clean notebooks lab demo bench
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
 $(VENV)/.dev-installed: pyproject.toml
@@ -27,6 +28,19 @@ test: lint
 # Execute every notebook afresh and write its outputs back in place (commit the result).
 notebooks: venv
 	$(PY) tests/test_notebooks.py
+
+# The lessons in JupyterLab, from the `lab` extra. `make lab LAB_ARGS=--no-browser` for a
+# server without opening a browser (it prints the URL to open). Jupyter refuses to run as root
+# unless told, and root is who you are in many containers: so we tell it, only then.
+LAB_ARGS ?=
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+$(VENV)/.lab-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[lab]'
+	touch $@
+
+lab: $(VENV)/.lab-installed
+	$(PY) -m jupyter lab notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 # The demo needs only the `demo` extra (a progress bar and matplotlib), not the dev tools.
 $(VENV)/.demo-installed: pyproject.toml
