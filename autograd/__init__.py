@@ -5,8 +5,10 @@ from autograd import Value, no_grad, grad, draw_dot, gradcheck, GradcheckError
 
 from autograd.engine import Value, as_value, dot, grad, no_grad, topological_order
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
-from autograd.stepper import BackwardStep, StepperPage, backward_steps, draw_steps
-from autograd.viz import RendererNotFoundError, draw_dot, find_renderer, save_svg
+from autograd.page import StepperPage
+from autograd.render import RendererNotFoundError, find_renderer
+from autograd.stepper import BackwardStep, backward_steps, draw_steps
+from autograd.viz import draw_dot, save_svg
 
 __all__ = [
     "BackwardStep",

@@ -42,19 +42,42 @@ def test_engine_needs_only_the_standard_library() -> None:
     assert third_party <= set(sys.stdlib_module_names) | {"__future__"}
 
 
-def test_gradcheck_and_viz_import_only_the_engine() -> None:
-    for name in ("gradcheck.py", "viz.py"):
-        path = ROOT / "autograd" / name
-        if not path.exists():
-            continue
-        ours = {m for m in imported_modules(path) if m.startswith("autograd")}
-        assert ours <= {"autograd.engine"}, (name, ours)
-
-
-def test_stepper_imports_only_the_engine_and_viz() -> None:
-    path = ROOT / "autograd" / "stepper.py"
+def test_gradcheck_imports_only_the_engine() -> None:
+    path = ROOT / "autograd" / "gradcheck.py"
     ours = {m for m in imported_modules(path) if m.startswith("autograd")}
-    assert ours == {"autograd.engine", "autograd.viz"}
+    assert ours <= {"autograd.engine"}, ours
+
+
+# The drawing modules: each may import the engine and the other drawing modules, nothing else of
+# ours (never nn, never gradcheck).
+DRAWING = {"viz", "stepper", "render", "page", "collapse", "frames"}
+
+
+def test_drawing_modules_import_only_the_engine_and_each_other() -> None:
+    allowed = {"autograd.engine"} | {f"autograd.{name}" for name in DRAWING}
+    found = [name for name in DRAWING if (ROOT / "autograd" / f"{name}.py").exists()]
+    assert {"viz", "stepper", "render", "page"} <= set(found)
+    for name in found:
+        ours = {
+            m
+            for m in imported_modules(ROOT / "autograd" / f"{name}.py")
+            if m.startswith("autograd")
+        }
+        assert ours <= allowed, (name, ours - allowed)
+
+
+def test_the_renderer_and_the_page_import_nothing_of_ours() -> None:
+    for name in ("render.py", "page.py"):
+        ours = {m for m in imported_modules(ROOT / "autograd" / name) if m.startswith("autograd")}
+        assert ours == set(), (name, ours)
+
+
+def test_nothing_but_the_drawing_modules_imports_them() -> None:
+    for path in (ROOT / "autograd").glob("*.py"):
+        if path.stem in DRAWING or path.stem == "__init__":
+            continue
+        ours = {m for m in imported_modules(path) if m.startswith("autograd.")}
+        assert not ours & {f"autograd.{name}" for name in DRAWING}, (path.name, ours)
 
 
 def test_nn_refuses_a_foreign_autograd(tmp_path: Path) -> None:

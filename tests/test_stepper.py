@@ -240,14 +240,14 @@ def test_the_page_steps_forward_then_backward_in_chromium(
     for node in order:
         data, grad_text, look = shown["records"][names[node]]
         assert data == (f"data {node.data:.4g}" if not node._parents else "data ?")
-        assert (grad_text, look) == ("grad", "cr-unknown")
+        assert (grad_text, look) == ("grad ?", "cr-unknown")
 
     # The forward pass: one op per step, in topological order.
     page.click("next", len(ops))
     shown = page.read()
     assert sorted(shown["focus"]) == [names[o], names[o] + "_op"]
     assert all(shown["records"][names[n]][0] == f"data {n.data:.4g}" for n in order)
-    assert all(shown["records"][names[n]][1] == "grad" for n in order)
+    assert all(shown["records"][names[n]][1] == "grad ?" for n in order)
 
     # The first backward step: the seed, and what the last op sent to its parents.
     page.click("next")
@@ -273,7 +273,7 @@ def test_the_page_steps_forward_then_backward_in_chromium(
     page.slide_to(0)
     shown = page.read()
     assert shown["count"] == f"step 1 of {total}"
-    assert all(grad_text == "grad" for _, grad_text, _ in shown["records"].values())
+    assert all(grad_text == "grad ?" for _, grad_text, _ in shown["records"].values())
     assert browser.get_log("browser") == []
 
 
@@ -294,3 +294,27 @@ def test_page_ids_repeat_across_runs_but_differ_within_one() -> None:
     ]
     assert runs[0] == runs[1]
     assert runs[0].splitlines()[0] == "False"
+
+
+def test_page_repr_has_no_memory_address() -> None:
+    page = draw_steps(classic_neuron())
+    assert repr(page) == f"<draw_steps page of {len(page.steps)} steps>"
+
+
+def test_page_is_made_from_the_package_files() -> None:
+    from importlib import resources
+
+    fragment = draw_steps(classic_neuron()).fragment
+    assets = resources.files("autograd") / "assets"
+    script = (assets / "stepper.js").read_text(encoding="utf-8").strip()
+    assert script in fragment
+    assert (assets / "stepper.css").read_text(encoding="utf-8") in fragment
+    assert "$" not in fragment.replace(script, "")  # every slot of the markup was filled
+
+
+def test_steps_have_named_fields() -> None:
+    page = draw_steps(classic_neuron())
+    first = page.steps[0]
+    assert first.focus == () and first.targets == ()
+    assert {change.field for change in first.changes} == {"data", "grad"}
+    assert "the seed" in page.steps[len(page.steps) - len(topological_order(classic_neuron()))].text

@@ -16,7 +16,7 @@ import pytest
 
 from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_svg
 from autograd.engine import topological_order
-from autograd.viz import record_text
+from autograd.viz import _record_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,7 +67,7 @@ def test_one_record_per_value_and_one_node_per_op() -> None:
     labels = records(source)
     assert sorted(labels) == sorted(f"v{i}" for i in range(len(order)))
     for i, node in enumerate(order):
-        fields = f"{record_text(node.label)}|data {node.data:.4g}|grad {node.grad:.4g}"
+        fields = f"{_record_text(node.label)}|data {node.data:.4g}|grad {node.grad:.4g}"
         assert labels[f"v{i}"] == "{" + fields + "}"
     ops = re.findall(r'^\t(v\d+_op) \[label="?([^" ]+)"?', source, flags=re.M)
     assert sorted(op for _, op in ops) == sorted(["*", "*", "+", "+", "tanh"])
@@ -133,12 +133,12 @@ def test_same_graph_same_bytes_in_fresh_interpreters() -> None:
 
 
 def test_record_text_escapes_everything_records_treat_specially() -> None:
-    assert record_text('<in|put> {"q"}') == r"\<in\|put\>\ \{\"q\"\}"
-    assert record_text("a\\b") == r"a\\b"
-    assert record_text("two\nlines") == r"two\nlines"
-    assert record_text("tab\there") == r"tab\ here"
-    assert record_text("a&amp;") == "a&amp;amp;"
-    assert record_text("") == ""
+    assert _record_text('<in|put> {"q"}') == r"\<in\|put\>\ \{\"q\"\}"
+    assert _record_text("a\\b") == r"a\\b"
+    assert _record_text("two\nlines") == r"two\nlines"
+    assert _record_text("tab\there") == r"tab\ here"
+    assert _record_text("a&amp;") == "a&amp;amp;"
+    assert _record_text("") == ""
 
 
 def test_a_100k_node_graph_builds_without_recursion() -> None:
@@ -378,3 +378,46 @@ def test_repr_has_no_memory_address() -> None:
     x = Value(2.0, label="x")
     graph = draw_dot((x * x).tanh())
     assert repr(graph) == "<draw_dot graph of 3 values>"
+
+
+def test_rendering_changes_no_global_state(renderer: str, tmp_path: Path) -> None:
+    import graphviz
+
+    before = graphviz.backend.dot_command.DOT_BINARY
+    graph = draw_dot(neuron())
+    graph.pipe(format="svg")
+    graph._repr_mimebundle_()
+    graph.render(tmp_path / "neuron")
+    assert graphviz.backend.dot_command.DOT_BINARY == before == Path("dot")
+
+
+def test_render_takes_graphvizs_outfile_and_cleanup(renderer: str, tmp_path: Path) -> None:
+    out = draw_dot(neuron()).render(outfile=tmp_path / "picture.svg", cleanup=True)
+    assert out == str(tmp_path / "picture.svg")
+    assert "v0" in svg_nodes(Path(out).read_bytes())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["picture.svg"]
+
+
+def test_greek_labels_render_with_nothing_on_stderr(
+    renderer: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # graphviz-pure used to print "no value for width of non-ASCII character 206" here.
+    x = Value(0.5, label="θ")
+    y = (x * Value(2.0, label="σ")).tanh()
+    y.label = "δ = tanh(θσ)"
+    nodes = svg_nodes(draw_dot(y).pipe(format="svg"))
+    assert any(texts[0] == "δ = tanh(θσ)" for texts in nodes.values())
+    draw_dot(y)._repr_mimebundle_()
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_other_graphviz_warnings_still_reach_stderr(
+    renderer: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    graph = draw_dot(Value(1.0, label="θ"))
+    graph.attr(splines="no-such-value")
+    graph.pipe(format="svg")
+    err = capfd.readouterr().err
+    assert "no-such-value" in err
+    assert "non-ASCII" not in err

@@ -1,0 +1,96 @@
+// The stepper page's script: a function of the page's <div>, called once by the page.
+// Each step lists the texts it changes; showing step k replays the changes of steps 0..k, so
+// any step can be shown directly (the slider, Home, End) and going back needs no undo.
+(function (box) {
+  const steps = JSON.parse(box.querySelector("script.cr-steps").textContent);
+  const nodes = {};
+  for (const g of box.querySelectorAll("g.node")) {
+    const texts = g.querySelectorAll("text");
+    nodes[g.querySelector("title").textContent] = {
+      g: g, data: texts[texts.length - 2], grad: texts[texts.length - 1]
+    };
+  }
+  const graph = box.querySelector(".cr-graph");
+  const slider = box.querySelector(".cr-slider");
+  const count = box.querySelector(".cr-count");
+  const text = box.querySelector(".cr-text");
+  const play = box.querySelector(".cr-play");
+  const speed = box.querySelector(".cr-speed");
+  const last = steps.length - 1;
+  let shown = 0;
+  let timer = null;
+
+  // Scroll the graph's own box (never the page around it) so that the step's nodes are seen.
+  function follow(names) {
+    if (names.length === 0) return;
+    const view = graph.getBoundingClientRect();
+    let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+    for (const name of names) {
+      const r = nodes[name].g.getBoundingClientRect();
+      left = Math.min(left, r.left); right = Math.max(right, r.right);
+      top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
+    }
+    if (left < view.left || right > view.right) {
+      graph.scrollLeft += (left + right) / 2 - (view.left + view.right) / 2;
+    }
+    if (top < view.top || bottom > view.bottom) {
+      graph.scrollTop += (top + bottom) / 2 - (view.top + view.bottom) / 2;
+    }
+  }
+
+  function show(k) {
+    k = Math.max(0, Math.min(last, k));
+    for (const name in nodes) nodes[name].g.classList.remove("cr-focus", "cr-target");
+    for (let i = 0; i <= k; i++) {
+      for (const change of steps[i].changes) {
+        const field = nodes[change.node][change.field];
+        field.textContent = change.text;
+        field.setAttribute("class", change.look);
+      }
+    }
+    for (const name of steps[k].focus) nodes[name].g.classList.add("cr-focus");
+    for (const name of steps[k].targets) nodes[name].g.classList.add("cr-target");
+    shown = k;
+    slider.value = k;
+    count.textContent = "step " + (k + 1) + " of " + steps.length;
+    text.textContent = steps[k].text;
+    follow(steps[k].focus);
+  }
+
+  function stop() {
+    clearInterval(timer);
+    timer = null;
+    play.textContent = "\u25b6 play";
+  }
+  function start() {
+    if (shown === last) show(0);
+    clearInterval(timer);
+    timer = setInterval(() => (shown < last ? show(shown + 1) : stop()), Number(speed.value));
+    play.textContent = "\u275a\u275a pause";
+  }
+
+  box.querySelector(".cr-prev").addEventListener("click", () => show(shown - 1));
+  box.querySelector(".cr-next").addEventListener("click", () => show(shown + 1));
+  slider.addEventListener("input", () => show(Number(slider.value)));
+  play.addEventListener("click", () => (timer === null ? start() : stop()));
+  speed.addEventListener("change", () => { if (timer !== null) start(); });
+  const keys = {
+    ArrowRight: () => show(shown + 1), ArrowDown: () => show(shown + 1),
+    ArrowLeft: () => show(shown - 1), ArrowUp: () => show(shown - 1),
+    Home: () => show(0), End: () => show(last),
+  };
+  box.addEventListener("keydown", (event) => {
+    // The slider and the speed menu keep their own arrow keys; space on a button clicks it.
+    const own = event.target === slider || event.target === speed;
+    if (keys[event.key] && !own) {
+      keys[event.key]();
+    } else if (event.key === " " && event.target === box) {
+      timer === null ? start() : stop();
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  show(0);
+  if (box.dataset.autoplay === "true") start();
+})

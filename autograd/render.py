@@ -1,0 +1,201 @@
+"""The Graphviz program that lays graphs out: finding it, running it, and the Digraph that uses it.
+
+Imports nothing from this project. `graphviz` (the Python package that writes DOT) is imported
+when a graph is drawn, so the engine works without it. find_renderer() picks $CHAINRULE_DOT,
+else a system `dot`, else the `graphviz-pure` binary that pip installs with chainrule. Every
+render (pipe, render, Jupyter's display) runs that program itself, in a subprocess with a
+timeout: nothing global is changed, so other graphviz users in the same process are unaffected.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+# Seconds a layout may take before render calls give up. 2,000 values take one to three.
+RENDER_TIMEOUT = 60.0
+# Names the Graphviz program to run (a path or a command name), overriding the search.
+RENDERER_ENV = "CHAINRULE_DOT"
+
+_INSTALL_HELP = (
+    "Install a Graphviz renderer: `pip install graphviz-pure` (no root needed; it comes with "
+    "chainrule), or Graphviz itself: `apt-get install graphviz`, `brew install graphviz` or "
+    "`conda install -c conda-forge graphviz`."
+)
+
+# NOTE: graphviz-pure has no text-layout library, so it measures text with Graphviz's built-in
+# table of ASCII character widths and says so, once per measurement, for any other character
+# (each byte of a Greek letter counts as a space: about the right width). The drawing is fine;
+# the warning is noise in every notebook that labels a node "σ", so it is the one we drop.
+_WIDTH_WARNING = re.compile(
+    r"^(Warning: )+no value for width of non-ASCII character \d+\..*\n?", re.M
+)
+
+
+class RendererNotFoundError(RuntimeError):
+    """No Graphviz program can run here. The message says how to install one."""
+
+
+def find_renderer() -> str:
+    """The path of the Graphviz program that lays graphs out.
+
+    $CHAINRULE_DOT if set (a path or a command name), else `dot`, else `graphviz-pure`. Both are
+    looked for in this interpreter's scripts folder and on PATH, so the graphviz-pure installed
+    with chainrule is found in an unactivated venv and in a Jupyter kernel too.
+    Raises RendererNotFoundError, saying how to install one, when there is none.
+    """
+    scripts = sysconfig.get_path("scripts")
+    search_path = scripts + os.pathsep + os.environ.get("PATH", "")
+    override = os.environ.get(RENDERER_ENV)
+    if override:
+        found = shutil.which(override, path=search_path)
+        if found is None:
+            raise RendererNotFoundError(
+                f"{RENDERER_ENV}={override!r} is not an executable Graphviz program. Point it at "
+                f"`dot` or `graphviz-pure`, or unset it to search for one. {_INSTALL_HELP}"
+            )
+        return found
+    for name in ("dot", "graphviz-pure"):
+        found = shutil.which(name, path=search_path)
+        if found is not None:
+            return found
+    raise RendererNotFoundError(
+        f"No Graphviz renderer found: neither `dot` nor `graphviz-pure` is on PATH or in "
+        f"{scripts}. {_INSTALL_HELP}"
+    )
+
+
+def _run_renderer(
+    source: str, args: list[str], timeout: float | None, quiet: bool = False
+) -> bytes:
+    """Lay out DOT `source` with find_renderer()'s program and return what it writes.
+
+    `args` are Graphviz options such as ["-Kdot", "-Tsvg"]. Raises TimeoutError when the
+    layout takes longer than `timeout` seconds (None waits for ever). Graphviz's warnings go to
+    stderr unless `quiet`.
+    """
+    program = find_renderer()
+    try:
+        result = subprocess.run(
+            [program, *args],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(
+            f"Graphviz ({program}) took more than {timeout} s to lay out this graph and was "
+            f"stopped. Draw a smaller part of it (see draw_dot), or pass a larger timeout."
+        ) from None
+    except OSError as error:
+        raise RendererNotFoundError(
+            f"{program} cannot run here ({error}). {_INSTALL_HELP}"
+        ) from None
+    stderr = _WIDTH_WARNING.sub("", result.stderr.decode("utf-8", errors="replace"))
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"Graphviz ({program}) failed with exit code {result.returncode}: {stderr.strip()}"
+        )
+    if stderr and not quiet:
+        sys.stderr.write(stderr)
+    return result.stdout
+
+
+def _import_graphviz() -> Any:
+    """The graphviz module, or an ImportError that says how to install it."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "draw_dot needs the `graphviz` Python package, which chainrule normally installs: "
+            "pip install 'graphviz>=0.20,<0.22' graphviz-pure"
+        ) from None
+    return graphviz
+
+
+@functools.cache
+def _graph_class() -> Any:
+    """A graphviz.Digraph whose pipe() and render() run find_renderer()'s program, with a timeout.
+
+    Made on first use because graphviz is only imported once a graph is drawn.
+    """
+    graphviz = _import_graphviz()
+    digraph: Any = graphviz.Digraph
+
+    class ValueGraph(digraph):
+        """A graphviz.Digraph drawn by draw_dot. pipe(), render() and so Jupyter's inline display
+        run the renderer under `timeout` seconds."""
+
+        timeout: float | None = RENDER_TIMEOUT
+        values = 0
+
+        def __repr__(self) -> str:
+            # Shown as text beside the picture in a notebook: no memory address, so a notebook
+            # run again saves the same output.
+            return f"<draw_dot graph of {self.values} values>"
+
+        def pipe(
+            self,
+            format: str | None = None,
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: bool | int | None = None,
+            quiet: bool = False,
+            *,
+            engine: str | None = None,
+            encoding: str | None = None,
+        ) -> bytes | str:
+            """The graph laid out in `format` (default: svg), as bytes, or str with encoding."""
+            output = ":".join(f for f in (format or self.format, renderer, formatter) if f)
+            args = [f"-K{engine or self.engine}", f"-T{output}"]
+            if neato_no_op:
+                args.append(f"-n{int(neato_no_op)}")
+            data = _run_renderer(self.source, args, self.timeout, quiet)
+            return data.decode(encoding) if encoding else data
+
+        def render(
+            self,
+            filename: str | os.PathLike[str] | None = None,
+            directory: str | os.PathLike[str] | None = None,
+            view: bool = False,
+            cleanup: bool = False,
+            format: str | None = None,
+            renderer: str | None = None,
+            formatter: str | None = None,
+            neato_no_op: bool | int | None = None,
+            quiet: bool = False,
+            quiet_view: bool = False,
+            *,
+            outfile: str | os.PathLike[str] | None = None,
+            engine: str | None = None,
+        ) -> str:
+            """graphviz's render(): save the DOT source as `filename` (in `directory`), lay it out
+            and write `outfile` (default: the source's path plus "." and the format). Returns
+            the output's path."""
+            if outfile is not None:
+                format = format or Path(outfile).suffix.lstrip(".") or None
+                if filename is None:
+                    filename = Path(outfile).with_suffix(".gv")
+                if directory is None:
+                    outfile = Path(self.directory, outfile)
+            format = format or self.format
+            source = Path(self.save(filename, directory=directory))
+            target = Path(outfile) if outfile is not None else Path(f"{source}.{format}")
+            data = self.pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine)
+            assert isinstance(data, bytes)
+            target.write_bytes(data)
+            if cleanup:
+                source.unlink()
+            if view or quiet_view:
+                self._view(os.fspath(target), format=format, quiet=quiet_view)
+            return os.fspath(target)
+
+    return ValueGraph
