@@ -1,9 +1,10 @@
 """The textbook delta rules: backpropagation by hand, in plain floats, on an MLP's own weights.
 
-Imports nn.layers only, and never builds a graph: it reads and writes the weights' .data. The
-tests prove that one delta_rule_step equals one SGD(lr=alpha) step on the half squared error
-E = 0.5 * sum_k (y_k - a_k)**2 computed through the engine. That is the point of this file:
-the rules below are not a separate algorithm, they are what the chain rule gives.
+Imports nn.layers and nn.evaluation (its forward pass on floats) only, and never builds a
+graph: it reads and writes the weights' .data. The tests prove that one delta_rule_step equals
+one SGD(lr=alpha) step on the half squared error E = 0.5 * sum_k (y_k - a_k)**2 computed
+through the engine. That is the point of this file: the rules below are not a separate
+algorithm, they are what the chain rule gives.
 
 Notation (AIMA / the Monash notes): unit j has input in_j = sum_i w_ij a_i + b_j and activation
 a_j = g(in_j); the network's inputs are the a_i of the first layer.
@@ -19,53 +20,18 @@ units). And din_j/dw_ij = a_i, so dE/dw_ij = -a_i Delta_j, and the update is w -
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
+from nn.evaluation import forward
 from nn.layers import MLP
 
-
-def _sigmoid(x: float) -> float:
-    # NOTE: the stable form, as the engine's: exp only sees a non-positive number.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-# g(in) for each activation, and g'(in) written with in and a = g(in).
-G: dict[str, Callable[[float], float]] = {
-    "sigmoid": _sigmoid,
-    "tanh": math.tanh,
-    "relu": lambda x: x if x > 0 else 0.0,
-    "linear": lambda x: x,
-}
+# g'(in) for each activation, written with in and a = g(in).
 G_PRIME: dict[str, Callable[[float, float], float]] = {
     "sigmoid": lambda x, a: a * (1.0 - a),
     "tanh": lambda x, a: 1.0 - a * a,
     "relu": lambda x, a: 1.0 if x > 0 else 0.0,  # NOTE: relu'(0) = 0, as the engine's.
     "linear": lambda x, a: 1.0,
 }
-
-
-def forward(
-    mlp: MLP, x: Sequence[float], output_activation: str = "linear"
-) -> tuple[list[list[float]], list[list[float]]]:
-    """The forward pass on plain floats, read from each parameter's .data: no graph recorded.
-
-    Returns (in_layers, a_layers): in_layers[l] holds in_j of the units of layer l, and
-    a_layers[l] the activations that feed layer l (a_layers[0] is x, a_layers[-1] the output).
-    The last, linear layer's units apply `output_activation`.
-    """
-    acts = [layer.activation for layer in mlp.layers[:-1]] + [output_activation]
-    a_layers = [[float(xi) for xi in x]]
-    in_layers = []
-    for layer, act in zip(mlp.layers, acts):
-        a_prev = a_layers[-1]
-        ins = [sum(w.data * a for w, a in zip(n.w, a_prev)) + n.b.data for n in layer.neurons]
-        in_layers.append(ins)
-        a_layers.append([G[act](v) for v in ins])
-    return in_layers, a_layers
 
 
 def delta_rule_step(

@@ -9,104 +9,41 @@ cross-entropy, showing a progress bar, prints the final loss and accuracy, and w
     neuron_graph.svg        the computation graph of one hidden unit on one point, with grads
     backward_stepper.html   the same graph's forward and backward pass, one step at a time
 
-Also here, for the demo and notebook 03: scores() and accuracy(), which run a trained network on
-plain floats read from each parameter's .data (no graph, so a 100 x 100 grid takes a fraction of
-a second), and plot_decision_boundary(). Imports autograd, nn, tqdm and matplotlib (the `demo`
-extra). matplotlib is used through Figure objects only: nothing here picks a backend.
+The command line only: evaluating the network is nn.evaluation's job, drawing its decision
+boundary nn.plotting's. Imports autograd, nn, and tqdm and matplotlib (the `demo` extra). When
+they are missing, --help still works and the demo says what to install, without a traceback.
+matplotlib is used through Figure objects only: nothing here picks a backend.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from autograd import Value, draw_dot, draw_steps, no_grad
+from autograd import Value, draw_steps, save_svg
 from nn.data import make_moons
-from nn.delta_rule import forward
+from nn.evaluation import accuracy, logits
 from nn.layers import MLP, Neuron
 from nn.losses import binary_cross_entropy
 from nn.optim import SGD, Adam
 
+# The `demo` extra. Without it the module still imports, so that --help works and main() can
+# say what to install instead of ending in a traceback.
+MISSING_EXTRA: ImportError | None
 try:
     from matplotlib.figure import Figure
     from tqdm.auto import tqdm
-except ImportError as error:  # pragma: no cover - the demo extra is missing
-    raise ImportError(
-        f"nn.demo needs matplotlib and tqdm ({error}); install them with: "
-        f"pip install 'chainrule[demo]'"
-    ) from error
 
+    from nn.plotting import plot_decision_boundary
+except ImportError as error:
+    MISSING_EXTRA = error
+else:
+    MISSING_EXTRA = None
 
-def scores(model: MLP, points: Sequence[Sequence[float]]) -> list[float]:
-    """The output of a one-output MLP for each point, computed on plain floats.
-
-    The same numbers as model(point).data, by nn.delta_rule's float forward pass, without
-    recording a graph: for evaluating many points (a plotting grid) after training.
-    """
-    if model.nouts[-1] != 1:
-        raise ValueError(f"scores: the MLP must have one output, it has {model.nouts[-1]}")
-    return [forward(model, point)[1][-1][0] for point in points]
-
-
-def logits(model: MLP, points: Sequence[Sequence[float]]) -> list[Value]:
-    """model(point) for each point, as Values with their graph: what a loss is computed from."""
-    out = []
-    for point in points:
-        y = model(point)
-        assert isinstance(y, Value), "a one-output MLP returns one Value"
-        out.append(y)
-    return out
-
-
-def accuracy(model: MLP, points: Sequence[Sequence[float]], labels: Sequence[int]) -> float:
-    """The fraction of points whose class (1 where the score is > 0, else 0) equals the label."""
-    hits = [(s > 0) == (t == 1) for s, t in zip(scores(model, points), labels)]
-    return sum(hits) / len(hits)
-
-
-def plot_decision_boundary(
-    ax: Any,
-    model: MLP,
-    points: Sequence[Sequence[float]],
-    labels: Sequence[int],
-    resolution: int = 100,
-) -> None:
-    """Draw on the matplotlib Axes `ax` the points, coloured by label, over the two regions
-    the model assigns to class 0 (score < 0) and class 1, with the boundary score = 0."""
-    x1s = [p[0] for p in points]
-    x2s = [p[1] for p in points]
-    grid1 = _linspace(min(x1s) - 0.5, max(x1s) + 0.5, resolution)
-    grid2 = _linspace(min(x2s) - 0.5, max(x2s) + 0.5, resolution)
-    flat = scores(model, [[a, b] for b in grid2 for a in grid1])
-    rows = [flat[i * resolution : (i + 1) * resolution] for i in range(resolution)]
-    ax.contourf(
-        grid1, grid2, rows, levels=[-math.inf, 0.0, math.inf], colors=["#f4c7a1", "#a9c8e8"]
-    )
-    ax.contour(grid1, grid2, rows, levels=[0.0], colors="black", linewidths=1.0)
-    for cls, colour in ((0, "#d95f02"), (1, "#1f5fa8")):
-        xs = [p for p, t in zip(points, labels) if t == cls]
-        ax.scatter(
-            [p[0] for p in xs],
-            [p[1] for p in xs],
-            color=colour,
-            s=18,
-            edgecolors="white",
-            linewidths=0.5,
-            label=f"class {cls}",
-        )
-    ax.legend(loc="lower left", fontsize="small")
-    ax.set_aspect("equal")
-    ax.set_xlabel("x1")
-    ax.set_ylabel("x2")
-
-
-def _linspace(start: float, stop: float, n: int) -> list[float]:
-    return [start + (stop - start) * i / (n - 1) for i in range(n)]
+INSTALL_HELP = "pip install 'chainrule[demo]'"
 
 
 def train(
@@ -118,16 +55,19 @@ def train(
 ) -> list[float]:
     """Full-batch training on binary cross-entropy from logits, with a progress bar.
 
-    Returns the loss at every step (before that step's update). The bar shows in a terminal and
-    in a notebook, and stays quiet when output goes to a pipe or a CI log (disable=None).
+    Returns steps + 1 losses: before training, then after each step, so losses[-1] is the loss
+    of the trained model, the one the bar shows last. The bar shows in a terminal, and stays
+    quiet when output goes to a pipe or a CI log (disable=None).
     """
-    losses = []
+    loss = binary_cross_entropy(logits(model, points), labels, from_logits=True)
+    losses = [loss.data]
     with tqdm(range(steps), desc="training", unit="step", disable=None) as bar:
         for _ in bar:
-            loss = binary_cross_entropy(logits(model, points), labels, from_logits=True)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            # The loss after this step, and the graph the next step differentiates.
+            loss = binary_cross_entropy(logits(model, points), labels, from_logits=True)
             losses.append(loss.data)
             bar.set_postfix(loss=f"{loss.data:.4f}")
     return losses
@@ -153,6 +93,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="chainrule-demo",
         description="Train a small MLP on two moons and write its pictures.",
+        epilog=f"Needs matplotlib and tqdm, the demo extra: {INSTALL_HELP}",
     )
     parser.add_argument("--steps", type=int, default=40, help="training steps (default 40)")
     parser.add_argument("--samples", type=int, default=100, help="data points (default 100)")
@@ -184,9 +125,7 @@ def run(args: argparse.Namespace) -> None:
         optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
     print(f"{model}, {args.samples} two-moons points, {args.optimizer}, {args.steps} steps")
 
-    train(model, points, labels, args.steps, optimizer)
-    with no_grad():
-        final_loss = binary_cross_entropy(logits(model, points), labels, from_logits=True).data
+    final_loss = train(model, points, labels, args.steps, optimizer)[-1]
     acc = accuracy(model, points, labels)
     print(f"final loss {final_loss:.4f}, accuracy {acc:.1%}")
 
@@ -200,8 +139,7 @@ def run(args: argparse.Namespace) -> None:
     figure.savefig(png, dpi=100)
 
     root = neuron_graph(model, points)
-    svg = args.out / "neuron_graph.svg"
-    svg.write_bytes(draw_dot(root).pipe(format="svg"))
+    svg = save_svg(root, args.out / "neuron_graph.svg")
     html = draw_steps(root).save(args.out / "backward_stepper.html")
 
     for path in (png, svg, html):
@@ -210,8 +148,15 @@ def run(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; 0 on success, 130 when interrupted with Ctrl-C."""
+    """Run the demo; 0 on success, 1 without the demo extra, 130 when interrupted (Ctrl-C)."""
     args = parse_args(argv)
+    if MISSING_EXTRA is not None:
+        print(
+            f"chainrule-demo needs matplotlib and tqdm, which the demo extra brings: "
+            f"{INSTALL_HELP} (missing: {MISSING_EXTRA.name or MISSING_EXTRA})",
+            file=sys.stderr,
+        )
+        return 1
     try:
         run(args)
     except KeyboardInterrupt:

@@ -1,8 +1,11 @@
-"""nn/demo.py: a smoke run of a few steps, its outputs, the float helpers, and Ctrl-C."""
+"""nn/demo.py: a smoke run of a few steps, its outputs, its progress bar, without its extra,
+and Ctrl-C."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -11,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from autograd import Value
-from nn import MLP
-from nn.data import make_moons
-from nn.demo import accuracy, logits, main, scores
+from nn import MLP, SGD, binary_cross_entropy, make_moons
+from nn.demo import main, train
+from nn.evaluation import logits
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ["--steps", "3", "--samples", "20", "--hidden", "4"]
@@ -58,27 +60,70 @@ def test_bad_options_are_refused_with_the_usage_line(
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "linear"])
-def test_scores_on_floats_equal_the_values_forward_pass(activation: str) -> None:
-    points, _ = make_moons(15, noise=0.2, seed=1)
-    model = MLP(2, [5, 3, 1], activation=activation, seed=2)
-    expected = [v.data for v in logits(model, points)]
-    assert scores(model, points) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal, so that tqdm draws its bar into it."""
+
+    def isatty(self) -> bool:
+        return True
 
 
-def test_scores_refuse_a_network_with_several_outputs() -> None:
-    with pytest.raises(ValueError, match="one output"):
-        scores(MLP(2, [3, 2], seed=0), [[0.0, 0.0]])
+def test_the_bar_s_last_loss_is_the_printed_final_loss(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main([*SMALL, "--out", str(tmp_path)]) == 0
+    bar_losses = re.findall(r"loss=(\d+\.\d+)", terminal.getvalue())
+    assert bar_losses, f"no progress bar drawn: {terminal.getvalue()!r}"
+    final = re.search(r"final loss (\d+\.\d+)", capsys.readouterr().out)
+    assert final is not None
+    assert bar_losses[-1] == final.group(1)
+    assert "3/3" in terminal.getvalue()
 
 
-def test_accuracy_counts_positive_scores_as_class_1() -> None:
-    model = MLP(2, [1], activation="linear", seed=0)
-    w1, w2, b = model.parameters()
-    w1.data, w2.data, b.data = 1.0, 0.0, 0.0  # score = x1
-    points = [[1.0, 0.0], [-1.0, 0.0], [2.0, 5.0], [-3.0, 1.0]]
-    assert accuracy(model, points, [1, 0, 1, 0]) == 1.0
-    assert accuracy(model, points, [1, 1, 0, 0]) == 0.5
-    assert isinstance(logits(model, points)[0], Value)
+def test_train_returns_the_loss_before_and_after_every_step() -> None:
+    points, labels = make_moons(10, noise=0.1, seed=0)
+    model = MLP(2, [4, 1], seed=0)
+    before = binary_cross_entropy(logits(model, points), labels, from_logits=True).data
+    losses = train(model, points, labels, 3, SGD(model.parameters(), lr=0.1))
+    after = binary_cross_entropy(logits(model, points), labels, from_logits=True).data
+    assert len(losses) == 4
+    assert losses[0] == before
+    assert losses[-1] == after
+
+
+# Runs the demo as a user would without the demo extra: importing matplotlib or tqdm fails.
+WITHOUT_EXTRA = (
+    "import sys; sys.modules['matplotlib'] = None; sys.modules['tqdm'] = None; "
+    "from nn.demo import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+def test_help_works_without_the_demo_extra() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRA, "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: chainrule-demo" in result.stdout
+    assert "pip install 'chainrule[demo]'" in result.stdout
+
+
+def test_without_the_demo_extra_it_says_what_to_install(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRA, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "pip install 'chainrule[demo]'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not any(tmp_path.iterdir())
 
 
 def test_ctrl_c_exits_with_130_and_no_traceback(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ back in place.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -61,6 +62,42 @@ def test_committed_notebook_has_its_outputs(path: Path) -> None:
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert all(cell.get("execution_count") for cell in code_cells), f"run make notebooks: {path}"
     assert images(nb), f"{path.name} is stored without its pictures: run make notebooks"
+
+
+# What a viewer without widgets or JavaScript shows (GitHub, a terminal) is the text of each
+# output: it must be the finished result, and the same on every run.
+UNCLEAN_TEXT = {
+    "a progress bar stuck at its start": re.compile(r"\b0%\|"),
+    "a memory address": re.compile(r" at 0x[0-9a-fA-F]+"),
+}
+# NOTE: notebook 01 shows a StepperPage, whose repr names its address until issue 13 gives it
+# a clean one and regenerates 01. strict: once it is clean, this marker must go.
+ADDRESS_PENDING = pytest.mark.xfail(
+    strict=True, reason="StepperPage's repr shows a memory address until issue 13 lands"
+)
+TEXT_CASES = [
+    pytest.param(path, marks=ADDRESS_PENDING) if path.name.startswith("01_") else path
+    for path in NOTEBOOKS
+]
+
+
+def output_texts(nb: nbformat.NotebookNode) -> list[str]:
+    """The text of every stream output and the text/plain fallback of every other output."""
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                texts.append(output["text"])
+            texts.append(output.get("data", {}).get("text/plain", ""))
+    return texts
+
+
+@pytest.mark.parametrize("path", TEXT_CASES, ids=[path.name for path in NOTEBOOKS])
+def test_committed_text_fallbacks_are_clean(path: Path) -> None:
+    texts = output_texts(nbformat.read(path, as_version=4))
+    for what, pattern in UNCLEAN_TEXT.items():
+        found = [m.group(0) for text in texts for m in pattern.finditer(text)]
+        assert not found, f"{path.name} shows {what} in its text outputs: {found}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
