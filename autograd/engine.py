@@ -1,56 +1,86 @@
-"""The engine: Value, no_grad, topological_order and the one backprop pass.
+"""The engine: Value, grad mode, topological_order and the one backprop pass.
 
-Standard library only. Every op is a method of Value (or, for the weighted sum `dot`, a function
-of many Values) that computes its output and attaches a local chain-rule function. That function
-maps the upstream gradient `g` to one contribution per parent. It is written in arithmetic that
-works on floats and on Values alike, so the same rule serves the fast float pass behind
-`backward()` and the differentiable pass behind `grad(..., create_graph=True)`.
+Standard library only. A Value is a node: its data, its grad, and how it was made (its parents,
+and the primitive of autograd.primitives that made it, with that primitive's constants). Its
+operators and methods are thin entries into the table of primitives, and `primitive()` adds a
+user's op of the same kind. The backward pass walks the graph once, in reverse topological
+order, and calls each node's rule: on floats for backward(), on Values for
+grad(..., create_graph=True), so the derivative of a derivative comes from the same rules.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable, Iterator, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-Number = int | float
+from autograd.primitives import (
+    ABS,
+    ADD,
+    COS,
+    DIV,
+    DOT,
+    EXP,
+    LOG,
+    MUL,
+    POW,
+    POW_CONST,
+    RELU,
+    SIGMOID,
+    SIN,
+    SQRT,
+    TANH,
+    Number,
+    Primitive,
+    Rule,
+    as_float,
+)
 
-# A rule is called as rule(g, out, *parents). In the float pass every argument is a float (the
-# nodes' data); in the create_graph pass every argument is a Value. It returns one contribution
-# per parent, in parent order.
-Rule = Callable[..., tuple[Any, ...]]
-
-# Called by the backprop pass as on_step(node, terms, grads) right after `node` (whose gradient
-# grads[node] is final) has sent `terms`, one per parent, into grads. For watching the pass only.
-StepHook = Callable[["Value", tuple[Any, ...], "dict[Value, Any]"], object]
-
-# The engine's only global state. no_grad() flips it and restores it in `finally`.
-_grad_enabled = True
+_MICROGRAD_HINT = (
+    "a micrograd habit: chainrule's constructor is Value(data, label=''), and an op is made "
+    "with primitive(name, forward, rule), whose rule maps (g, out, *parents) to one term per "
+    "parent; see the README section 'Coming from micrograd'"
+)
 
 
-def _check_number(x: object, what: str) -> float:
-    """Turn a real number into a float, or raise TypeError naming what we got."""
-    if type(x) is float:
-        return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    return float(x)
+class _NotComputed(float):
+    """The 0.0 a Value's grad starts as, marked so that has_grad() can tell that no backward
+    pass has reached it yet. Any gradient added to it gives a plain float."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "0.0"
+
+
+_NOT_COMPUTED = _NotComputed(0.0)
 
 
 class Value:
-    """A scalar node of a computation graph: its data, its grad and how it was made."""
+    """A scalar node of a computation graph: its data, its grad and how it was made.
 
-    __slots__ = ("data", "grad", "label", "_parents", "_op", "_backward")
+    The engine's fields are slots (a graph of a million nodes must fit in memory); a user's
+    own attributes (`p.m = 0.0`, as micrograd programs keep optimizer state) go in a
+    `__dict__` that is only allocated for the nodes that get one.
+    """
 
-    def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _check_number(data, "Value data")
-        self.grad = 0.0
+    __slots__ = ("data", "grad", "label", "_parents", "_primitive", "__dict__")
+
+    def __init__(self, data: Number, label: str = "", *micrograd_args: object) -> None:
+        if micrograd_args or not isinstance(label, str):
+            if micrograd_args or isinstance(label, (tuple, list, set)):
+                raise TypeError(f"Value({data!r}, {label!r}, ...) looks like {_MICROGRAD_HINT}")
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
+        self.data = as_float(data, "Value data")
+        self.grad: float = _NOT_COMPUTED
         self.label = label
         self._parents: tuple[Value, ...] = ()
-        self._op = ""
-        self._backward: Rule | None = None
+        self._primitive: Primitive | None = None
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -59,113 +89,100 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # ----- primitives: each computes `out` and its local derivative ----------------------------
+    @property
+    def _op(self) -> str:
+        """The name of the op that made this node, as pictures show it; "" for a leaf."""
+        if self._primitive is None:
+            return ""
+        return self._primitive.describe()
+
+    @property
+    def _backward(self) -> Rule | None:
+        """The local chain rule of the op that made this node; None for a leaf."""
+        return None if self._primitive is None else self._primitive.rule
+
+    @_backward.setter
+    def _backward(self, closure: object) -> None:
+        raise TypeError(f"setting out._backward by hand is {_MICROGRAD_HINT}")
+
+    # ----- primitives: thin entries into autograd.primitives ------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
         """x + y.  d/dx = 1, d/dy = 1"""
-        other = as_value(other, "+")
-        return _result(self.data + other.data, (self, other), "+", _add_rule)
+        return _apply(ADD, (self, other))
 
     def __mul__(self, other: Value | Number) -> Value:
         """x * y.  d/dx = y, d/dy = x"""
-        other = as_value(other, "*")
-        return _result(self.data * other.data, (self, other), "*", _mul_rule)
+        return _apply(MUL, (self, other))
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        """x / y, rounded as Python's x / y.  d/dx = 1 / y, d/dy = -x / y**2"""
+        return _apply(DIV, (self, other))
 
     def __pow__(self, other: Value | Number) -> Value:
-        """x ** n for a number n: d/dx = n * x**(n-1).
-        x ** y for a Value y: d/dx = y * x**(y-1), d/dy = x**y * log(x)."""
+        """x ** n for a number n: d/dx = n x**(n-1).
+        x ** y for a Value y: d/dx = y x**(y-1), d/dy = x**y log(x)."""
         if isinstance(other, Value):
-            data = _pow(self.data, other.data)
-            return _result(data, (self, other), "**", _pow_rule)
-        n = _check_number(other, "an operand of **")
-        data = _pow(self.data, n)
-
-        def power_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-            # NOTE: PyTorch's conventions: d/dx of x**0 is 0 everywhere (even at x = 0), and
-            # x**n for 0 < n < 1 has an infinite slope at x = 0.
-            if n == 0:
-                return (g * 0.0,)
-            if float(x) == 0 and n < 1:
-                return (g * math.inf,)
-            return (g * n * x ** (n - 1),)
-
-        return _result(data, (self,), f"**{n:g}", power_rule)
+            return _apply(POW, (self, other))
+        return _apply(POW_CONST.bind(n=as_float(other, "an operand of **")), (self,))
 
     def exp(self) -> Value:
         """exp(x).  d/dx = exp(x)"""
-        try:
-            data = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(f"exp of {self.data!r} overflows a float") from None
-        return _result(data, (self,), "exp", _exp_rule)
+        return _apply(EXP, (self,))
 
     def log(self) -> Value:
         """log(x), the natural logarithm.  d/dx = 1 / x"""
-        if self.data <= 0:
-            raise ValueError(f"log of non-positive value {self.data!r}")
-        return _result(math.log(self.data), (self,), "log", _log_rule)
+        return _apply(LOG, (self,))
 
     def sqrt(self) -> Value:
         """sqrt(x).  d/dx = 1 / (2 sqrt(x))"""
-        if self.data < 0:
-            raise ValueError(f"sqrt of negative value {self.data!r}")
-        return _result(math.sqrt(self.data), (self,), "sqrt", _sqrt_rule)
+        return _apply(SQRT, (self,))
 
     def tanh(self) -> Value:
         """tanh(x).  d/dx = 1 - tanh(x)**2"""
-        # NOTE: math.tanh saturates to +-1.0 instead of overflowing, unlike a formula
-        # written with exp(2x).
-        return _result(math.tanh(self.data), (self,), "tanh", _tanh_rule)
+        return _apply(TANH, (self,))
 
     def sigmoid(self) -> Value:
-        """sigmoid(x) = 1 / (1 + exp(-x)).  d/dx = sigmoid(x) * (1 - sigmoid(x))"""
-        x = self.data
-        # NOTE: the stable form: exp is only ever taken of a non-positive number, so
-        # sigmoid(-1000) is 0.0 rather than an OverflowError.
-        if x >= 0:
-            data = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            data = e / (1.0 + e)
-        return _result(data, (self,), "sigmoid", _sigmoid_rule)
+        """sigmoid(x) = 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))"""
+        return _apply(SIGMOID, (self,))
 
     def relu(self) -> Value:
         """relu(x) = max(0, x).  d/dx = 1 if x > 0 else 0"""
-        return _result(self.data if self.data > 0 else 0.0, (self,), "relu", _relu_rule)
+        return _apply(RELU, (self,))
 
     def abs(self) -> Value:
         """|x|.  d/dx = sign(x)"""
-        return _result(abs(self.data), (self,), "abs", _abs_rule)
+        return _apply(ABS, (self,))
 
     def sin(self) -> Value:
         """sin(x).  d/dx = cos(x)"""
-        return _result(math.sin(self.data), (self,), "sin", _sin_rule)
+        return _apply(SIN, (self,))
 
     def cos(self) -> Value:
         """cos(x).  d/dx = -sin(x)"""
-        return _result(math.cos(self.data), (self,), "cos", _cos_rule)
+        return _apply(COS, (self,))
 
-    # ----- composed from the primitives: no backward code of their own -------------------------
+    # ----- composed from the primitives, giving the same floats: no rules of their own ---------
+
+    def __abs__(self) -> Value:
+        """abs(x) is x.abs()."""
+        return self.abs()
 
     def __neg__(self) -> Value:
-        """-x = x * -1"""
+        """-x = x * -1 (exact)."""
         return self * -1.0
 
     def __sub__(self, other: Value | Number) -> Value:
-        """x - y = x + (-y)"""
+        """x - y = x + (-y) (exact: negation does not round)."""
         return self + (-as_value(other, "-"))
-
-    def __truediv__(self, other: Value | Number) -> Value:
-        """x / y = x * y**-1"""
-        return self * _reciprocal(as_value(other, "/"), self)
 
     def __radd__(self, other: Value | Number) -> Value:
         """y + x, for a number y."""
-        return as_value(other, "+") + self
+        return _apply(ADD, (other, self))
 
     def __rmul__(self, other: Value | Number) -> Value:
         """y * x, for a number y."""
-        return as_value(other, "*") * self
+        return _apply(MUL, (other, self))
 
     def __rsub__(self, other: Value | Number) -> Value:
         """y - x, for a number y."""
@@ -173,11 +190,11 @@ class Value:
 
     def __rtruediv__(self, other: Value | Number) -> Value:
         """y / x, for a number y."""
-        return as_value(other, "/") * _reciprocal(self, other)
+        return _apply(DIV, (other, self))
 
     def __rpow__(self, other: Value | Number) -> Value:
         """y ** x, for a number y: the exponent is a Value."""
-        return as_value(other, "**") ** self
+        return _apply(POW, (other, self))
 
     # ----- comparisons look at data and record nothing ------------------------------------------
 
@@ -197,107 +214,12 @@ class Value:
 
     def backward(self) -> None:
         """Add d(self)/d(node) into the .grad of every node that self depends on."""
-        for node, g in _backprop(self, create_graph=False).items():
+        for node, g in _gradients(self, create_graph=False).items():
             node.grad += g
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history."""
         return Value(self.data, self.label)
-
-
-# ----- the local derivatives, next to nothing but their math -------------------------------------
-# Each takes (g, out, *parents) as floats or as Values and returns one term per parent.
-
-
-def _add_rule(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    return g, g
-
-
-def _mul_rule(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    return g * y, g * x
-
-
-def _pow_rule(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
-    # NOTE: PyTorch's conventions at the edges: d/dx is 0 where y == 0 (the general formula
-    # gives that too, except at x == 0 where x**(y-1) has no value); d/dy is 0 where x == 0 and
-    # y >= 0; log of a negative base is undefined, so d/dy is nan there.
-    base, exponent = float(x), float(y)
-    if base == 0 and exponent == 0:
-        dx = g * 0.0
-    elif base == 0 and exponent < 1:
-        dx = g * math.inf
-    else:
-        dx = g * y * x ** (y - 1)
-    if base > 0:
-        dy = g * out * _log(x)
-    elif base == 0 and exponent >= 0:
-        dy = g * 0.0
-    else:
-        dy = g * math.nan
-    return dx, dy
-
-
-def _exp_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    return (g * out,)
-
-
-def _log_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    return (g / x,)
-
-
-def _sqrt_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    # NOTE: sqrt'(0) is +inf, as in PyTorch; Python's float division would raise instead.
-    if float(out) == 0:
-        return (g * math.inf,)
-    return (g * 0.5 / out,)
-
-
-def _tanh_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    return (g * (1.0 - out * out),)
-
-
-def _sigmoid_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    return (g * out * (1.0 - out),)
-
-
-def _relu_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    # NOTE: relu'(0) = 0, PyTorch's choice of subgradient at the kink.
-    return (g if x > 0 else g * 0.0,)
-
-
-def _abs_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    # NOTE: abs'(0) = 0, PyTorch's choice of subgradient at the kink.
-    if x > 0:
-        return (g,)
-    if x < 0:
-        return (-g,)
-    return (g * 0.0,)
-
-
-def _sin_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    return (g * _cos(x),)
-
-
-def _cos_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    return (-g * _sin(x),)
-
-
-# Rules call these on floats in the float pass and on Values in the create_graph pass.
-
-
-def _log(x: Any) -> Any:
-    return x.log() if isinstance(x, Value) else math.log(x)
-
-
-def _sin(x: Any) -> Any:
-    return x.sin() if isinstance(x, Value) else math.sin(x)
-
-
-def _cos(x: Any) -> Any:
-    return x.cos() if isinstance(x, Value) else math.cos(x)
-
-
-# ----- helpers ------------------------------------------------------------------------------------
 
 
 def as_value(x: Value | Number, op: str = "") -> Value:
@@ -307,92 +229,197 @@ def as_value(x: Value | Number, op: str = "") -> Value:
     """
     if isinstance(x, Value):
         return x
-    return Value(_check_number(x, f"an operand of {op}" if op else "a number"))
+    return _leaf(as_float(x, f"an operand of {op}" if op else "a number"))
 
 
-# ----- dot: the one primitive of many parents ----------------------------------------------------
+def has_grad(v: Value) -> bool:
+    """True once a backward pass has reached v (even with a gradient of 0.0); False while its
+    grad is still the 0.0 it was made with."""
+    return v.grad is not _NOT_COMPUTED
 
 
-def dot(ws: Sequence[Value | Number], xs: Sequence[Value | Number]) -> Value:
+def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number]) -> Value:
     """w . x = w_1 x_1 + ... + w_n x_n, as one node.  d/dw_i = x_i, d/dx_i = w_i
 
     A neuron's net input. Written with `*` and `+` it would be 2n - 1 nodes; as one primitive
     it is one, which is most of what makes a training step fast (see benchmarks/).
     """
-    if len(ws) != len(xs):
-        raise ValueError(f"dot: {len(ws)} weights but {len(xs)} inputs")
-    if not ws:
-        raise ValueError("dot of no terms: give at least one weight and one input")
     # The isinstance test inline, not inside as_value: this runs for every input of every neuron.
     w = [wi if isinstance(wi, Value) else as_value(wi, "dot") for wi in ws]
     x = [xi if isinstance(xi, Value) else as_value(xi, "dot") for xi in xs]
-    data = sum([wi.data * xi.data for wi, xi in zip(w, x)])
-    return _result(data, (*w, *x), "dot", _dot_rule)
+    if len(w) != len(x):
+        raise ValueError(f"dot: {len(w)} weights but {len(x)} inputs")
+    if not w:
+        raise ValueError("dot of no terms: give at least one weight and one input")
+    return _make(DOT, (*w, *x))
 
 
-def _dot_rule(g: Any, out: Any, *parents: Any) -> tuple[Any, ...]:
-    # The parents are w_1..w_n, then x_1..x_n: each weight gets g * its input and back.
-    n = len(parents) // 2
-    w, x = parents[:n], parents[n:]
-    return (*[g * xi for xi in x], *[g * wi for wi in w])
+def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[..., Value]:
+    """A new primitive op, first-class like the built-in ones.
+
+    `forward(*xs, **consts)` computes its value on floats; `rule(g, out, *parents, **consts)`
+    returns one term per parent, written with arithmetic and autograd's exp, log, sqrt, tanh,
+    sigmoid, relu, sin and cos, so that it runs on floats in backward() and on Values (giving
+    higher derivatives) in grad(..., create_graph=True). The result is called with the
+    parents (Values or numbers) and, by keyword, any constants: `leaky_relu(x, slope=0.01)`.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"primitive: name must be a non-empty str, got {name!r}")
+    for what, f in (("forward", forward), ("rule", rule)):
+        if not callable(f):
+            raise TypeError(f"primitive {name!r}: {what} must be callable, got {f!r}")
+    op = Primitive(name, forward, rule)
+
+    def apply(*args: Value | Number, **consts: Number) -> Value:
+        for key, value in consts.items():
+            as_float(value, f"{name}'s constant {key}")
+        return _apply(op.bind(**consts), args)
+
+    apply.__name__ = apply.__qualname__ = name
+    apply.__doc__ = forward.__doc__
+    return apply
 
 
 # ----- building nodes -----------------------------------------------------------------------------
 
 
-def _result(data: float, parents: tuple[Value, ...], op: str, rule: Rule) -> Value:
-    """The output node of an op; a plain leaf inside no_grad()."""
+def _apply(op: Primitive, args: tuple[Any, ...]) -> Value:
+    """The node for `op` applied to `args` (numbers become constant leaves): its value computed
+    on floats, its history recorded unless grad mode is off. A failed forward raises before
+    anything is made."""
+    parents = args
+    for a in args:
+        if not isinstance(a, Value):
+            parents = tuple([as_value(a, op.name) for a in args])
+            break
+    return _make(op, parents)
+
+
+def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
+    """The node of `op` on parents that are all Values already."""
+    # Nearly every op is unary or binary; spelling those out (rather than unpacking a list of
+    # the parents' data) makes a training step about a tenth faster.
+    if len(parents) == 2:
+        data = op.forward(parents[0].data, parents[1].data)
+    elif len(parents) == 1:
+        data = op.forward(parents[0].data)
+    else:
+        data = op.forward(*[p.data for p in parents])
+    if type(data) is not float:
+        data = as_float(data, f"the forward of {op.name}")
     out = Value.__new__(Value)
     out.data = data
-    out.grad = 0.0
+    out.grad = _NOT_COMPUTED
     out.label = ""
-    if _grad_enabled:
+    mode = _mode.get()
+    if mode is _RECORDING or mode.grad_enabled:
         out._parents = parents
-        out._op = op
-        out._backward = rule
+        out._primitive = op
     else:
         out._parents = ()
-        out._op = ""
-        out._backward = None
+        out._primitive = None
+    if mode is not _RECORDING and mode.anomaly is not None:
+        mode.anomaly.check_forward(out, op, parents)
     return out
 
 
-def _pow(x: float, y: float) -> float:
-    """x ** y on floats, with the errors API.md names instead of Python's complex results."""
-    if x == 0 and y < 0:
-        raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {y!r}")
-    if x < 0 and not y.is_integer():
-        raise ValueError(f"pow: negative base {x!r} to the non-integer power {y!r}")
-    try:
-        return x**y
-    except OverflowError:
-        raise OverflowError(f"pow: {x!r} ** {y!r} overflows a float") from None
+def _leaf(data: float) -> Value:
+    """A constant leaf, made without __init__'s checks: data is already a float."""
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = _NOT_COMPUTED
+    out.label = ""
+    out._parents = ()
+    out._primitive = None
+    return out
 
 
-def _reciprocal(y: Value, x: Value | Number) -> Value:
-    """y ** -1, the divisor of x / y, refusing division by zero like Python does."""
-    if y.data == 0:
-        raise ZeroDivisionError(f"division by zero: {float(x)!r} / 0.0")
-    try:
-        return y**-1
-    except OverflowError:
-        # NOTE: a cost of composing x / y as x * y**-1: 1 / y overflows for a subnormal y even
-        # where x / y would not. We say so rather than return a wrong number.
-        raise OverflowError(
-            f"division: 1 / {y.data!r} overflows a float (in {float(x)!r} / {y.data!r})"
-        ) from None
+# ----- grad mode and anomaly mode, per thread -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Mode:
+    """What ops do in this thread (or asyncio task): record history or not, watch for NaN."""
+
+    grad_enabled: bool = True
+    anomaly: _Anomaly | None = None
+
+
+# The engine's only global state. A ContextVar is per thread (and per asyncio task), so one
+# thread inside no_grad() changes nothing another thread records. Each context manager below
+# sets it and resets it in `finally`, so nesting and exceptions are safe.
+# The usual mode, checked first by identity: record history, watch for nothing.
+_RECORDING = _Mode()
+_mode: ContextVar[_Mode] = ContextVar("chainrule_mode", default=_RECORDING)
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Inside this block ops record no history: every result is a leaf."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
+def _set_mode(**changes: Any) -> Iterator[None]:
+    token = _mode.set(replace(_mode.get(), **changes))
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _mode.reset(token)
+
+
+def no_grad() -> Any:
+    """Inside this block ops record no history: every result is a leaf."""
+    return _set_mode(grad_enabled=False)
+
+
+def enable_grad() -> Any:
+    """Inside this block ops record history again, even within no_grad()."""
+    return _set_mode(grad_enabled=True)
+
+
+def detect_anomaly() -> Any:
+    """Inside this block, the first op whose forward value or backward term is NaN while its
+    own inputs (and upstream gradient) are not raises FloatingPointError naming the op, its
+    inputs and the file:line that made the node. Costs nothing outside the block."""
+    return _set_mode(anomaly=_Anomaly())
+
+
+_OUR_FOLDERS = tuple(str(Path(__file__).parent.parent / pkg) + os.sep for pkg in ("autograd", "nn"))
+
+
+def _user_site() -> str:
+    """file:line of the innermost caller outside chainrule's own packages."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_OUR_FOLDERS):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _isnan(x: Any) -> bool:
+    return float(x) != float(x)
+
+
+@dataclass
+class _Anomaly:
+    """detect_anomaly()'s record: where each node made inside the block was created."""
+
+    sites: dict[Value, str] = field(default_factory=dict)
+
+    def check_forward(self, out: Value, op: Primitive, parents: tuple[Value, ...]) -> None:
+        self.sites[out] = site = _user_site()
+        if _isnan(out.data) and not any(_isnan(p.data) for p in parents):
+            inputs = ", ".join(repr(p.data) for p in parents)
+            raise FloatingPointError(f"{op.name} of ({inputs}) is nan, at {site}")
+
+    def watch(
+        self, steps: Iterator[tuple[Value, tuple[Any, ...]]], grads: dict[Value, Any]
+    ) -> Iterator[tuple[Value, tuple[Any, ...]]]:
+        """The steps of a backward pass, raising at the first term that is a new NaN."""
+        for node, terms in steps:
+            inputs = [node.data, grads[node], *[p.data for p in node._parents]]
+            if any(_isnan(t) for t in terms) and not any(_isnan(x) for x in inputs):
+                site = self.sites.get(node, "a line outside detect_anomaly()")
+                values = ", ".join(repr(p.data) for p in node._parents)
+                raise FloatingPointError(
+                    f"the backward of {node._op} sent nan from inputs ({values}) and upstream "
+                    f"gradient {float(grads[node])!r}; the node was made at {site}"
+                )
+            yield node, terms
 
 
 # ----- the graph walk and the one backprop pass ---------------------------------------------------
@@ -429,76 +456,89 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def _backprop(root: Value, create_graph: bool, on_step: StepHook | None = None) -> dict[Value, Any]:
-    """d(root)/d(node) for every node root depends on, summed over every path.
+def backward_pass(
+    root: Value, grads: dict[Value, Any], create_graph: bool
+) -> Iterator[tuple[Value, tuple[Any, ...]]]:
+    """The one backprop pass, one node at a time: d(root)/d(node) summed over every path.
 
-    Walks the topological order backwards, so each node's gradient is complete before its
-    rule sends it on to the parents. With create_graph=False the pass runs on floats; with
-    create_graph=True it runs the same rules on Values, so the result is differentiable.
-    It only propagates the upstream gradients of this pass and never reads a node's .grad.
-    `on_step`, if given, watches the pass (autograd.stepper uses it); it must not change grads.
+    `grads` holds the seed ({root: 1.0}) and receives every node's gradient. Walking the
+    topological order backwards, each node's gradient is complete before its rule sends it on:
+    the rule maps it to one term per parent, which is added into that parent's sum. With
+    create_graph=False the rules get floats; with True they get Values, so the sums are
+    themselves differentiable. Yields (node, terms) after each node has sent its terms. It
+    never reads a node's .grad.
     """
-    grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(root)):
-        rule = node._backward
-        if rule is None:
-            continue
+        op = node._primitive
+        if op is None:
+            continue  # a leaf only receives
         g = grads[node]
-        # Nearly every node is binary or unary. Spelling those two cases out, rather than
-        # looping over parents and terms, makes this loop a fifth faster.
-        n = len(node._parents)
-        if n == 2:
-            x, y = node._parents
+        parents = node._parents
+        try:
             if create_graph:
-                terms = dx, dy = rule(g, node, x, y)
+                terms = op.rule(g, node, *parents)
+            # Nearly every node is binary or unary: spelled out, a training step is a tenth faster.
+            elif len(parents) == 2:
+                terms = op.rule(g, node.data, parents[0].data, parents[1].data)
+            elif len(parents) == 1:
+                terms = op.rule(g, node.data, parents[0].data)
             else:
-                terms = dx, dy = rule(g, node.data, x.data, y.data)
-            if x in grads:
-                grads[x] += dx
+                terms = op.rule(g, node.data, *[p.data for p in parents])
+            arity_ok = len(terms) == len(parents)
+        except Exception as error:
+            raise _rule_failed(op, error) from error
+        if not arity_ok:
+            raise TypeError(
+                f"the rule of primitive {op.name!r} returned {len(terms)} terms for "
+                f"{len(parents)} parents: it must return one term per parent"
+            )
+        for parent, term in zip(parents, terms):
+            if parent in grads:
+                grads[parent] += term
             else:
-                grads[x] = dx
-            if y in grads:
-                grads[y] += dy
-            else:
-                grads[y] = dy
-        elif n == 1:
-            (x,) = node._parents
-            if create_graph:
-                terms = (dx,) = rule(g, node, x)
-            else:
-                terms = (dx,) = rule(g, node.data, x.data)
-            if x in grads:
-                grads[x] += dx
-            else:
-                grads[x] = dx
-        else:
-            # dot: any number of parents.
-            if create_graph:
-                terms = rule(g, node, *node._parents)
-            else:
-                terms = rule(g, node.data, *[p.data for p in node._parents])
-            for parent, term in zip(node._parents, terms):
-                if parent in grads:
-                    grads[parent] += term
-                else:
-                    grads[parent] = term
-        if on_step is not None:
-            on_step(node, terms, grads)
+                grads[parent] = term
+        yield node, terms
+
+
+def _rule_failed(op: Primitive, error: Exception) -> Exception:
+    """The error a rule raised, of the same type where it can be, naming the primitive."""
+    message = f"the rule of primitive {op.name!r} raised {type(error).__name__}: {error}"
+    try:
+        return type(error)(message)
+    except Exception:
+        return RuntimeError(message)
+
+
+def _gradients(root: Value, create_graph: bool) -> dict[Value, Any]:
+    """Run the pass to its end: every node's d(root)/d(node), as floats or as Values."""
+    grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
+    steps = backward_pass(root, grads, create_graph)
+    anomaly = _mode.get().anomaly
+    if anomaly is not None:
+        steps = anomaly.watch(steps, grads)
+    if create_graph:
+        # NOTE: the derivative's graph is recorded even inside no_grad(), as PyTorch does.
+        with enable_grad():
+            for _ in steps:
+                pass
+    else:
+        for _ in steps:
+            pass
     return grads
 
 
-def grad(output: Value, inputs: Sequence[Value], create_graph: bool = False) -> list[Value]:
+def grad(output: Value, inputs: Iterable[Value], create_graph: bool = False) -> list[Value]:
     """d(output)/d(input) for each input, as Values, leaving every .grad untouched.
 
     With create_graph=True the results are built from Values, so they can be differentiated
-    again for second and higher derivatives.
+    again for second and higher derivatives. An input output does not depend on gets 0.0.
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    inputs = list(inputs)
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    grads = _backprop(output, create_graph)
-    if create_graph:
-        return [grads[x] if x in grads else Value(0.0) for x in inputs]
-    return [Value(grads.get(x, 0.0)) for x in inputs]
+    grads = _gradients(output, create_graph)
+    results = [grads.get(x, 0.0) for x in inputs]
+    return [g if isinstance(g, Value) else Value(g) for g in results]

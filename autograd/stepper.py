@@ -1,7 +1,7 @@
 """Step through the forward and the backward pass of a small graph, one node at a time.
 
-backward_steps() yields the steps of the engine's own backprop pass, recorded through the
-`on_step` hook of `_backprop`: nothing here computes a derivative or sums a gradient.
+backward_steps() yields the steps of the engine's own backprop pass (`backward_pass`, which
+runs one node at a time): nothing here computes a derivative or sums a gradient.
 draw_steps() turns them, after the forward values, into the steps of a StepperPage (see
 autograd.page): draw_dot's SVG with controls to step, play and jump. Imports only
 autograd.engine, autograd.viz, autograd.render and autograd.page.
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.engine import Value, _backprop, topological_order
+from autograd.engine import Value, backward_pass, topological_order
 from autograd.page import StepperPage, _Change, _PageStep
 from autograd.render import RENDER_TIMEOUT
 from autograd.viz import _build_graph, _check_size, _node_names
@@ -40,20 +40,17 @@ class BackwardStep:
 def backward_steps(root: Value) -> Iterator[BackwardStep]:
     """The steps of backprop from `root`, in the order the engine takes them.
 
-    The engine's pass runs first, leaving every .grad untouched; its record is then yielded
-    node by node: root first, then each node once all the nodes that use it are done.
+    Runs the engine's own pass (`backward_pass`) on floats, one node at a time, leaving every
+    .grad untouched: root first, then each node once all the nodes that use it are done. A leaf
+    only receives, so its step, in the same order, is its final gradient.
     """
+    grads: dict[Value, Any] = {root: 1.0}
     recorded: dict[Value, BackwardStep] = {}
-
-    def record(node: Value, terms: tuple[Any, ...], grads: dict[Value, Any]) -> None:
+    for node, terms in backward_pass(root, grads, create_graph=False):
         parents = node._parents
         recorded[node] = BackwardStep(
             node, grads[node], tuple(zip(parents, terms)), tuple(grads[p] for p in parents)
         )
-
-    grads = _backprop(root, create_graph=False, on_step=record)
-    # The pass visits nodes in this same order, reporting those with a rule; leaves only
-    # receive, so their step is their final gradient.
     for node in reversed(topological_order(root)):
         yield recorded.get(node) or BackwardStep(node, grads[node], (), ())
 
