@@ -137,23 +137,63 @@ def _softplus(z: Value) -> Value:
 def cross_entropy(logits: Value | Sequence[object], target_index: int | Sequence[int]) -> Value:
     """-log softmax(z)[t] = log(sum_j exp(z_j)) - z_t.  d/dz_j = softmax(z)_j - [j == t]
 
-    One sample: `logits` is a list of class scores and `target_index` the index t of the true
-    class. A batch: `logits` is a list of such lists and `target_index` a list of indices; the
-    result is the mean over the batch.
+    One sample: `logits` is a list of class scores and `target_index` one class index t.
+    A batch: `logits` is a list of such rows and `target_index` a list of indices, one per row;
+    the result is the mean over the batch. Anything in between (one row with a list of targets,
+    a batch with one target, a mix of rows and numbers) is refused, as in PyTorch: reading
+    [1., 2., 3.] with targets [0, 0, 0] as three one-class rows would quietly give 0.0.
     """
-    if isinstance(target_index, (int, numbers.Integral)):
+    rows = _rows_of(logits)
+    if isinstance(target_index, numbers.Integral) and not isinstance(target_index, bool):
+        if rows:
+            raise ValueError(
+                f"cross_entropy: a batch of {len(rows)} rows of logits but one target index "
+                f"{target_index!r}; pass a list of {len(rows)} class indices"
+            )
         return _nll_of_softmax(logits, target_index)
     if isinstance(target_index, str) or not isinstance(target_index, Sequence):
         raise TypeError(
             f"cross_entropy: target_index must be a class index or a list of them, "
             f"got {type(target_index).__name__}"
         )
-    if not isinstance(logits, Sequence) or len(logits) != len(target_index):
+    if rows is None:
         n = len(logits) if isinstance(logits, Sequence) else 1
-        raise ValueError(f"cross_entropy: {n} rows of logits but {len(target_index)} targets")
-    if not target_index:
+        raise ValueError(
+            f"cross_entropy: one sample of {n} logits but a list of {len(target_index)} target "
+            f"indices; pass one class index for one sample, or a list of rows for a batch"
+        )
+    if len(rows) != len(target_index):
+        raise ValueError(
+            f"cross_entropy: {len(rows)} rows of logits but {len(target_index)} targets"
+        )
+    if not rows:
         raise ValueError("cross_entropy: the batch is empty")
-    return _mean([_nll_of_softmax(row, t) for row, t in zip(logits, target_index)])
+    return _mean([_nll_of_softmax(row, t) for row, t in zip(rows, target_index)])
+
+
+def _rows_of(logits: object) -> list[object] | None:
+    """logits as a batch (a list of rows), or None for one sample (a list of scores).
+
+    The first item decides which; every other item must be of the same kind. An empty list is
+    an empty batch.
+    """
+    if isinstance(logits, str) or not isinstance(logits, Sequence):
+        return None
+    items = list(logits)
+    batch = not items or _is_row(items[0])
+    for i, item in enumerate(items):
+        if _is_row(item) != batch:
+            kind = "a row of logits" if batch else "a score"
+            raise TypeError(
+                f"cross_entropy: logits[0] is {kind} but logits[{i}] is a "
+                f"{type(item).__name__}; pass one row of scores, or a list of rows"
+            )
+    return items if batch else None
+
+
+def _is_row(x: object) -> bool:
+    """A list or tuple (any sequence but a string): a row of logits, or a batch of rows."""
+    return isinstance(x, Sequence) and not isinstance(x, str)
 
 
 def _nll_of_softmax(logits: object, t: object) -> Value:
@@ -164,10 +204,11 @@ def _nll_of_softmax(logits: object, t: object) -> Value:
     index = int(t)
     if not 0 <= index < len(z):
         raise ValueError(f"cross_entropy: target {index} is out of range for {len(z)} classes")
-    # NOTE: log(sum_j exp(z_j)) = m + log(sum_j exp(z_j - m)) with m = max_j z_j, so every exp
-    # sees a number <= 0 and one of them is exp(0) = 1: [1000, 0, -1000] stays finite. m is a
-    # plain float: the shift cancels out of the loss, so it needs no gradient.
+    # NOTE: with m = max_j z_j, -log softmax(z)[t] = log(sum_j exp(z_j - m)) - (z_t - m). Every
+    # exp sees a number <= 0 and one of them is exp(0) = 1, so [1000, 0, -1000] stays finite,
+    # and m never meets the small log-sum: the naive (log(sum) + m) - z_t rounds ln 2 away
+    # for two logits of 1e16 (giving 0.0). m is a plain float: it cancels out of the loss,
+    # so it needs no gradient. This is how PyTorch's log_softmax computes it.
     m = max(zi.data for zi in z)
     exps = [(zi - m).exp() for zi in z]
-    log_sum_exp = sum(exps[1:], exps[0]).log() + m
-    return log_sum_exp - z[index]
+    return sum(exps[1:], exps[0]).log() - (z[index] - m)

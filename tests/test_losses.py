@@ -266,6 +266,62 @@ def test_cross_entropy_is_finite_for_huge_logits(t: int, loss: float) -> None:
     assert [x.grad for x in xs] == pytest.approx([a - b for a, b in zip([1, 0, 0], onehot)])
 
 
+@pytest.mark.parametrize("big", [1e8, 1e16, 1e300, -1e16])
+def test_cross_entropy_of_two_equal_huge_logits_is_ln2_exactly(big: float) -> None:
+    # The stable form log(sum_j exp(z_j - m)) - (z_t - m): adding m back before subtracting
+    # z_t (the naive (log sum + m) - z_t) loses ln 2 to rounding, down to 0.0 for 1e16.
+    xs = values([big, big])
+    loss = cross_entropy(xs, 0)
+    loss.backward()
+    assert loss.data == math.log(2)
+    assert [x.grad for x in xs] == [-0.5, 0.5]
+    batch = cross_entropy([values([big, big]), values([big, big])], [1, 0])
+    assert batch.data == math.log(2)
+
+
+@pytest.mark.parametrize("big", [1e8, 1e16])
+def test_cross_entropy_of_huge_logits_equals_torch_float64_exactly(big: float) -> None:
+    torch = pytest.importorskip("torch")
+    for z, t in (([big, big], 0), ([big, big - 1.0, big + 3.0], 1), ([big, 0.0], 1)):
+        value, grads = torch_value_and_grad(torch.nn.functional.cross_entropy, z, torch.tensor(t))
+        xs = values(z)
+        loss = cross_entropy(xs, t)
+        assert loss.data == value, (z, t)
+        assert grads_of(loss, xs) == pytest.approx(grads, rel=1e-15, abs=1e-300)
+
+
+@pytest.mark.parametrize("targets", [[0, 0, 0], [2], [1, 0]])
+def test_cross_entropy_refuses_one_sample_with_a_list_of_targets(targets: list[int]) -> None:
+    # torch raises for cross_entropy(tensor([1., 2., 3.]), tensor([0, 0, 0])) too; reading the
+    # three logits as three one-class rows would silently give a loss of 0.0.
+    with pytest.raises(ValueError, match=f"one sample of 3 logits but a list of {len(targets)}"):
+        cross_entropy(values([1.0, 2.0, 3.0]), targets)
+    with pytest.raises(ValueError, match="one sample of 3 logits"):
+        cross_entropy([1.0, 2.0, 3.0], targets)
+
+
+def test_cross_entropy_refuses_a_batch_with_one_target() -> None:
+    rows = [values([1.0, 2.0]), values([0.0, 1.0])]
+    with pytest.raises(ValueError, match="a batch of 2 rows of logits but one target index 0"):
+        cross_entropy(rows, 0)
+
+
+def test_cross_entropy_refuses_a_mix_of_rows_and_numbers() -> None:
+    with pytest.raises(TypeError, match=r"logits\[1\] is a float"):
+        cross_entropy([values([1.0, 2.0]), 3.0], [0, 0])
+    with pytest.raises(TypeError, match=r"logits\[1\] is a list"):
+        cross_entropy([1.0, values([1.0, 2.0])], 0)
+
+
+def test_cross_entropy_takes_a_models_outputs_as_a_batch_of_rows() -> None:
+    # A list of rows, each a list of Values: what [model(x) for x in xs] gives for nout >= 2.
+    model = MLP(2, [3], seed=0)
+    rows = [model([0.5, -0.5]), model([1.0, 2.0])]
+    loss = cross_entropy(rows, [2, 0])
+    expected = (cross_entropy(rows[0], 2).data + cross_entropy(rows[1], 0).data) / 2
+    assert loss.data == pytest.approx(expected, rel=1e-15)
+
+
 @pytest.mark.parametrize("t", [-1, 3, 10])
 def test_cross_entropy_refuses_out_of_range_targets(t: int) -> None:
     with pytest.raises(ValueError, match=f"target {t} is out of range for 3 classes"):
