@@ -9,8 +9,9 @@ a Neuron or Layer); the global `random` module is never read or seeded.
 
 from __future__ import annotations
 
+import numbers
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 
 from autograd import Value, as_value, dot
 from nn.module import Module, Param
@@ -35,16 +36,22 @@ def _check_size(n: object, what: str) -> int:
     return n
 
 
-def _as_inputs(x: Inputs, nin: int, who: str) -> Sequence[Value | Number]:
-    """x as a sequence of nin inputs; a lone Value or number counts as one input.
+def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value | Number]:
+    """x as a list of nin inputs.
 
-    The lone case is how a one-unit layer (which returns a single Value) feeds the next layer.
+    A lone Value or real number (a numpy scalar too) is one input: that is how a one-unit
+    layer, which returns a single Value, feeds the next layer. Anything else must be an ordered
+    collection of inputs (a list, a tuple, a 1-D numpy array); a dict, a set or a string is
+    refused rather than read through its keys, in no fixed order, or letter by letter.
     """
-    if isinstance(x, (Value, int, float)):
-        x = [x]
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return x
+    if isinstance(x, (Value, numbers.Number)):
+        return [x]
+    if isinstance(x, (str, bytes, Mapping, Set)) or not isinstance(x, Iterable):
+        raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}")
+    inputs = list(x)
+    if len(inputs) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(inputs)}")
+    return inputs
 
 
 class Neuron(Module):

@@ -176,6 +176,50 @@ def test_non_int_sizes_raise_type_error(make: Callable[[], object], message: str
         make()
 
 
+MODULES = {
+    "Neuron": lambda: Neuron(2, rng=random.Random(0)),
+    "Layer": lambda: Layer(2, 3, rng=random.Random(0)),
+    "MLP": lambda: MLP(2, [3, 1], seed=0),
+}
+
+
+@pytest.mark.parametrize("make", list(MODULES.values()), ids=list(MODULES))
+@pytest.mark.parametrize(
+    ("bad", "kind"),
+    [({0: 5.0, 1: 7.0}, "dict"), ("ab", "str"), ({5.0, 7.0}, "set"), (None, "NoneType")],
+    ids=["dict", "str", "set", "None"],
+)
+def test_input_that_is_not_a_list_of_numbers_raises_type_error(
+    make: Callable[[], Callable[[object], object]], bad: object, kind: str
+) -> None:
+    # A dict would otherwise be read through its keys, and a set in no fixed order.
+    with pytest.raises(TypeError, match=rf"expects a list of 2 numbers or Values, got {kind}"):
+        make()(bad)
+
+
+@pytest.mark.parametrize("kind", ["int64", "int32", "float64", "float32"])
+def test_a_numpy_scalar_is_one_input(kind: str) -> None:
+    np = pytest.importorskip("numpy")
+    x = getattr(np, kind)(2)
+    model = MLP(1, [3, 1], seed=0)
+    assert model(x).data == model([2.0]).data
+    assert Neuron(1, rng=random.Random(0))(x).data == Neuron(1, rng=random.Random(0))(2).data
+
+
+def test_a_numpy_row_is_a_list_of_inputs_and_a_table_is_refused() -> None:
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [3, 1], seed=0)
+    assert model(np.array([0.5, -1.0])).data == model([0.5, -1.0]).data
+    with pytest.raises(TypeError, match="ndarray"):
+        model(np.array([[0.5, -1.0], [1.0, 2.0]]))
+
+
+@pytest.mark.parametrize("bad", [True, [True, 1.0]], ids=["bool", "list with a bool"])
+def test_a_bool_is_not_a_number_input(bad: object) -> None:
+    with pytest.raises(TypeError, match="bool"):
+        MLP(2 if isinstance(bad, list) else 1, [3, 1], seed=0)(bad)
+
+
 def test_non_numeric_input_raises_type_error() -> None:
     with pytest.raises(TypeError):
         MLP(2, [3, 1], seed=0)(["a", 1.0])
