@@ -111,7 +111,12 @@ def _checked_number(x: object, name: str) -> float:
     """x as a float if it is a finite real number; TypeError or ValueError naming `name`."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"load_state_dict: {name!r} must be a number, got {type(x).__name__}")
-    value = float(x)
+    try:
+        value = float(x)
+    except OverflowError:  # an int beyond the largest float, e.g. 1e400 written out in digits
+        raise ValueError(
+            f"load_state_dict: {name!r} is too large for a float (beyond +-1.8e308)"
+        ) from None
     if not math.isfinite(value):
         raise ValueError(f"load_state_dict: {name!r} must be finite, got {value!r}")
     return value

@@ -152,6 +152,9 @@ BAD_STATES = [
     (lambda s: corrupt(s, LAST_B, math.nan), ValueError, "must be finite, got nan"),
     (lambda s: corrupt(s, LAST_W, [0.0, math.inf, 0.0]), ValueError, "finite, got inf"),
     (lambda s: list(s.values()), TypeError, "expected a dict"),
+    # An int too large for a float: float() would raise a bare OverflowError.
+    (lambda s: corrupt(s, LAST_B, 10**400), ValueError, "'layers.1.neurons.0.b' is too large"),
+    (lambda s: corrupt(s, LAST_W, [0.0, -(10**309), 0.0]), ValueError, r"w\[1\]' is too large"),
 ]
 
 
@@ -187,6 +190,9 @@ BAD_FILES = [
     ("string", edit_json(lambda s: corrupt(s, LAST_B, "0.5")), TypeError, "got str"),
     ("boolean", edit_json(lambda s: corrupt(s, LAST_B, True)), TypeError, "got bool"),
     ("short", edit_json(lambda s: corrupt(s, LAST_W, [1.0])), ValueError, "has 1 numbers"),
+    # 1e400 written out as 401 digits is a JSON int, which json reads as a Python int.
+    ("huge int", edit_json(lambda s: corrupt(s, LAST_B, 10**400)), ValueError, "is too large"),
+    ("1e400", lambda text: text.replace("0.0\n}", "1e400\n}"), ValueError, "finite, got inf"),
 ]
 
 
