@@ -3,8 +3,9 @@
     from nn import Module, Neuron, Layer, MLP, SGD, Adam, mse_loss, hinge_loss, \
         binary_cross_entropy, cross_entropy
 
-Also here: toy datasets (make_moons, make_circles, make_spiral, make_xor) and the textbook
-delta rules written by hand (delta_rule_step), which the tests prove equal to one SGD step.
+Also here: toy datasets (make_moons, make_circles, make_spiral, make_xor, and signed_labels for
+hinge_loss's -1/+1 labels) and the textbook delta rules written by hand (delta_rule_step),
+which the tests prove equal to one SGD step.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ if not hasattr(autograd, "Value"):
     )
 
 # Imported after the check above, so a foreign autograd fails with the message, not deep inside.
-from nn.data import make_circles, make_moons, make_spiral, make_xor
+from nn.data import make_circles, make_moons, make_spiral, make_xor, signed_labels
 from nn.delta_rule import delta_rule_step
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
@@ -46,4 +47,5 @@ __all__ = [
     "make_spiral",
     "make_xor",
     "mse_loss",
+    "signed_labels",
 ]

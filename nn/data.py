@@ -3,9 +3,12 @@
 Standard library only. Each maker returns (points, y): a list of [x1, x2] points and y a list of
 int class labels (0 and 1, or 0..k-1 for the spiral). Randomness comes from a private
 random.Random(seed); the same seed gives the same data, and the global `random` module is never
-touched. Without noise, make_moons and make_circles give exactly scikit-learn's points, in
-scikit-learn's order before its shuffle (we do not shuffle: full-batch training does not care).
-For hinge_loss, turn labels into -1/+1 with [2 * t - 1 for t in y].
+touched. Without noise, make_moons and make_circles give exactly scikit-learn's points. As in
+scikit-learn, they shuffle the samples by default (shuffle=False keeps them sorted by class)
+and add the noise after the shuffle. Our generator is Python's, not numpy's: the same seed
+gives another order and other noise than scikit-learn's.
+
+For hinge_loss, which wants labels in {-1, +1}: signed_labels(y).
 """
 
 from __future__ import annotations
@@ -34,6 +37,17 @@ def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[
     return points
 
 
+def _shuffled(
+    points: list[list[float]], y: list[int], shuffle: bool, rng: random.Random
+) -> Dataset:
+    """The samples in an order drawn from rng (or as they are, if not shuffle)."""
+    if not shuffle:
+        return points, y
+    order = list(range(len(y)))
+    rng.shuffle(order)
+    return [points[i] for i in order], [y[i] for i in order]
+
+
 def _jitter(points: list[list[float]], noise: float, rng: random.Random) -> list[list[float]]:
     """Add independent Gaussian noise with standard deviation `noise` to every coordinate."""
     if noise == 0.0:
@@ -41,7 +55,9 @@ def _jitter(points: list[list[float]], noise: float, rng: random.Random) -> list
     return [[a + rng.gauss(0.0, noise), b + rng.gauss(0.0, noise)] for a, b in points]
 
 
-def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) -> Dataset:
+def make_moons(
+    n_samples: int = 100, noise: float = 0.0, seed: int | None = None, shuffle: bool = True
+) -> Dataset:
     """Two interleaving half circles: class 0 is the upper moon, class 1 the lower one.
 
     Upper: (cos t, sin t) for t in [0, pi]; lower: (1 - cos t, 1 - sin t - 0.5). The upper moon
@@ -52,12 +68,17 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed: int | None = None
     n_in = n_samples - n_out
     outer = [[math.cos(t), math.sin(t)] for t in _linspace(0.0, math.pi, n_out)] if n_out else []
     inner = [[1.0 - math.cos(t), 1.0 - math.sin(t) - 0.5] for t in _linspace(0.0, math.pi, n_in)]
-    points = _jitter(outer + inner, noise, random.Random(seed))
-    return points, [0] * n_out + [1] * n_in
+    rng = random.Random(seed)
+    points, y = _shuffled(outer + inner, [0] * n_out + [1] * n_in, shuffle, rng)
+    return _jitter(points, noise, rng), y
 
 
 def make_circles(
-    n_samples: int = 100, noise: float = 0.0, factor: float = 0.8, seed: int | None = None
+    n_samples: int = 100,
+    noise: float = 0.0,
+    factor: float = 0.8,
+    seed: int | None = None,
+    shuffle: bool = True,
 ) -> Dataset:
     """A large circle (class 0, radius 1) around a small one (class 1, radius `factor`).
 
@@ -72,8 +93,9 @@ def make_circles(
     angles_in = _linspace(0.0, 2 * math.pi, n_in, endpoint=False)
     outer = [[math.cos(t), math.sin(t)] for t in angles_out]
     inner = [[factor * math.cos(t), factor * math.sin(t)] for t in angles_in]
-    points = _jitter(outer + inner, noise, random.Random(seed))
-    return points, [0] * n_out + [1] * n_in
+    rng = random.Random(seed)
+    points, y = _shuffled(outer + inner, [0] * n_out + [1] * n_in, shuffle, rng)
+    return _jitter(points, noise, rng), y
 
 
 def make_spiral(
@@ -109,3 +131,11 @@ def make_xor(n_samples: int = 100, noise: float = 0.0, seed: int | None = None) 
     points = [[rng.uniform(-1.0, 1.0), rng.uniform(-1.0, 1.0)] for _ in range(n_samples)]
     y = [1 if (a > 0) != (b > 0) else 0 for a, b in points]
     return _jitter(points, noise, rng), y
+
+
+def signed_labels(y: list[int]) -> list[int]:
+    """Class labels 0 and 1 as -1 and +1 (2 * t - 1), the labels hinge_loss takes."""
+    for i, t in enumerate(y):
+        if t not in (0, 1):
+            raise ValueError(f"label {i} is {t!r}; signed_labels takes labels 0 and 1")
+    return [2 * int(t) - 1 for t in y]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from nn import make_circles, make_moons, make_spiral, make_xor
+from nn import make_circles, make_moons, make_spiral, make_xor, signed_labels
 
 MAKERS: list[Callable[..., tuple[list[list[float]], list[int]]]] = [
     make_moons,
@@ -52,37 +52,79 @@ def numpy_linspace(start: float, stop: float, n: int, endpoint: bool = True) -> 
     return [float(v) for v in np.linspace(start, stop, n, endpoint=endpoint)]
 
 
-@pytest.mark.parametrize("n", [2, 9, 100, 101])
-def test_noise_free_moons_are_scikit_learns_points(n: int) -> None:
-    # scikit-learn's make_moons before its shuffle, written out with numpy's linspace.
+def sklearn_moons(n: int) -> list[list[float]]:
+    """scikit-learn's make_moons points before its shuffle, written out with numpy's linspace."""
     n_out, n_in = n // 2, n - n // 2
     upper = [[math.cos(t), math.sin(t)] for t in numpy_linspace(0, math.pi, n_out)]
     lower = [[1 - math.cos(t), 1 - math.sin(t) - 0.5] for t in numpy_linspace(0, math.pi, n_in)]
-    points, y = make_moons(n)
-    assert points == upper + lower
+    return upper + lower
+
+
+def sklearn_circles(n: int, factor: float) -> list[list[float]]:
+    n_out, n_in = n // 2, n - n // 2
+    outer = numpy_linspace(0, 2 * math.pi, n_out, endpoint=False)
+    inner = numpy_linspace(0, 2 * math.pi, n_in, endpoint=False)
+    points = [[math.cos(t), math.sin(t)] for t in outer]
+    return points + [[factor * math.cos(t), factor * math.sin(t)] for t in inner]
+
+
+@pytest.mark.parametrize("n", [2, 9, 100, 101])
+def test_noise_free_moons_are_scikit_learns_points(n: int) -> None:
+    n_out, n_in = n // 2, n - n // 2
+    points, y = make_moons(n, shuffle=False)
+    assert points == sklearn_moons(n)
     assert y == [0] * n_out + [1] * n_in
+    # Shuffled (the default, as in scikit-learn): the same labelled points in another order.
+    shuffled, y_shuffled = make_moons(n, seed=0)
+    assert sorted(zip(shuffled, y_shuffled)) == sorted(zip(points, y))
 
 
 @pytest.mark.parametrize("n", [2, 9, 100, 101])
 def test_noise_free_circles_are_scikit_learns_points(n: int) -> None:
     n_out, n_in = n // 2, n - n // 2
-    outer = numpy_linspace(0, 2 * math.pi, n_out, endpoint=False)
-    inner = numpy_linspace(0, 2 * math.pi, n_in, endpoint=False)
-    expected = [[math.cos(t), math.sin(t)] for t in outer]
-    expected += [[0.5 * math.cos(t), 0.5 * math.sin(t)] for t in inner]
-    points, y = make_circles(n, factor=0.5)
-    assert points == expected
+    points, y = make_circles(n, factor=0.5, shuffle=False)
+    assert points == sklearn_circles(n, 0.5)
     assert y == [0] * n_out + [1] * n_in
     radii = [math.hypot(*p) for p in points]
     assert all(abs(r - (1.0 if t == 0 else 0.5)) < 1e-15 for r, t in zip(radii, y))
+    shuffled, y_shuffled = make_circles(n, factor=0.5, seed=0)
+    assert sorted(zip(shuffled, y_shuffled)) == sorted(zip(points, y))
 
 
-def test_noise_is_gaussian_with_the_given_spread() -> None:
-    clean, _ = make_moons(4000)
-    noisy, _ = make_moons(4000, noise=0.1, seed=0)
+@pytest.mark.parametrize("make", [make_moons, make_circles], ids=lambda f: f.__name__)
+def test_samples_are_shuffled_by_the_seed(make: Callable) -> None:
+    # Sorted by class, the first half of the labels would all be 0: a mini-batch or a
+    # train/test split taken from the front would then see one class only.
+    _, y = make(100, noise=0.1, seed=0)
+    assert y != sorted(y)
+    assert 15 < sum(y[:50]) < 35
+    assert y.count(0) == y.count(1) == 50
+    assert make(100, noise=0.1, seed=0) == make(100, noise=0.1, seed=0)
+    assert make(100, noise=0.1, seed=1)[1] != y
+    assert make(100, noise=0.1, seed=0, shuffle=False)[1] == [0] * 50 + [1] * 50
+
+
+@pytest.mark.parametrize("make", [make_moons, make_circles], ids=lambda f: f.__name__)
+def test_noise_is_added_after_the_shuffle(make: Callable) -> None:
+    # As in scikit-learn: the seed fixes the order first, so the noise-free data with the
+    # same seed lists the same points in the same order, and the noise moves each one.
+    clean, y_clean = make(4000, seed=0)
+    noisy, y_noisy = make(4000, noise=0.1, seed=0)
+    assert y_noisy == y_clean
     shifts = [a - b for p, q in zip(noisy, clean) for a, b in zip(p, q)]
     assert abs(statistics.fmean(shifts)) < 0.005
     assert statistics.stdev(shifts) == pytest.approx(0.1, rel=0.03)
+
+
+def test_signed_labels_turn_0_1_into_minus_one_plus_one_for_hinge_loss() -> None:
+    _, y = make_moons(10, seed=0)
+    signs = signed_labels(y)
+    assert signs == [2 * t - 1 for t in y]
+    assert all(type(s) is int for s in signs)
+    with pytest.raises(ValueError, match="label 2 is 2; signed_labels takes labels 0 and 1"):
+        signed_labels([0, 1, 2])
+    with pytest.raises(ValueError, match="label 0 is -1"):
+        signed_labels([-1, 1])
 
 
 def test_spiral_has_k_arms_of_growing_radius() -> None:

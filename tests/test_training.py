@@ -17,6 +17,7 @@ from nn import (
     hinge_loss,
     make_moons,
     make_spiral,
+    signed_labels,
 )
 
 
@@ -32,7 +33,7 @@ def demo_loss(model: MLP, points: list[list[float]], labels: list[int]) -> tuple
 @pytest.mark.slow
 def test_two_moons_demo_recipe_reaches_97_percent() -> None:
     points, y = make_moons(100, noise=0.1, seed=1)
-    labels = [2 * t - 1 for t in y]
+    labels = signed_labels(y)
     model = MLP(2, [16, 16, 1], seed=1)
     opt = SGD(model.parameters(), lr=1.0)
     start = time.perf_counter()
