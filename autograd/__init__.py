@@ -33,7 +33,7 @@ from autograd.primitives import (
 )
 from autograd.render import RendererNotFoundError, find_renderer
 from autograd.stepper import BackwardStep, backward_steps, draw_steps
-from autograd.viz import draw_dot, save_svg
+from autograd.viz import draw_dot, save_png, save_svg
 
 __all__ = [
     "BackwardStep",
@@ -61,6 +61,7 @@ __all__ = [
     "numerical_grad",
     "primitive",
     "relu",
+    "save_png",
     "save_svg",
     "sigmoid",
     "sin",

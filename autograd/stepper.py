@@ -16,7 +16,7 @@ from typing import Any
 from autograd.engine import Value, backward_pass, topological_order
 from autograd.page import StepperPage, _Change, _PageStep
 from autograd.render import RENDER_TIMEOUT
-from autograd.viz import _build_graph, _check_size, _node_names
+from autograd.viz import _build_graph, _check_size, _look, _node_names, _Theme
 
 # A stepper is for graphs small enough to follow by eye.
 STEPPER_MAX_NODES = 200
@@ -66,8 +66,9 @@ def _describe(node: Value) -> str:
 
 def draw_steps(
     root: Value,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     *,
+    theme: str = "light",
     max_nodes: int | None = STEPPER_MAX_NODES,
     timeout: float | None = RENDER_TIMEOUT,
     autoplay: bool = False,
@@ -75,9 +76,10 @@ def draw_steps(
     """A page stepping through the passes of `root`'s graph: the forward values first, node by
     node, then the backward pass, with each gradient shown as it is summed and when it is final.
 
-    The page has previous/next and play buttons, a speed menu, a slider and keys (arrows, Home,
-    End, space), and scrolls the current node into view; `autoplay` starts it playing. Leaves
-    every .grad untouched. Rendering needs a Graphviz program, as draw_dot does.
+    `rankdir` and `theme` are draw_dot's. The page has previous/next and play buttons, a speed
+    menu, a slider and keys (arrows, Home, End, space), and scrolls the current node into view;
+    `autoplay` starts it playing. Leaves every .grad untouched. Rendering needs a Graphviz
+    program, as draw_dot does.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_steps: root must be a Value, got {type(root).__name__}")
@@ -86,22 +88,25 @@ def draw_steps(
     backward = list(backward_steps(root))
     # Drawn with the final gradients, so every record is wide enough for the numbers it shows.
     final = {step.node: step.grad for step in backward}
-    graph = _build_graph(order, rankdir, timeout, grads=final)
+    look = _look(order, rankdir, theme, None, None)
+    graph = _build_graph(order, look, timeout, grads=final)
     svg = graph.pipe(format="svg", encoding="utf-8")
     names = _node_names(order)
     steps = _forward_steps(order, names) + _backward_page_steps(backward, names)
-    return StepperPage(svg, steps, _PAGE_COLORS, autoplay)
+    return StepperPage(svg, steps, _page_colors(look.theme), autoplay)
 
 
-_PAGE_COLORS = {
-    "fg": "#111827",
-    "bg": "transparent",
-    "muted": "#9ca3af",
-    "partial": "#b45309",
-    "final": "#15803d",
-    "focus": "#dc2626",
-    "target": "#f59e0b",
-}
+def _page_colors(theme: _Theme) -> dict[str, str]:
+    """The page's CSS colours (see assets/stepper.css) from a drawing theme."""
+    return {
+        "fg": theme.ink,
+        "bg": theme.background,
+        "muted": theme.muted,
+        "partial": theme.partial,
+        "final": theme.final,
+        "focus": theme.focus,
+        "target": theme.target,
+    }
 
 
 def _forward_steps(order: list[Value], names: dict[Value, str]) -> list[_PageStep]:

@@ -318,3 +318,110 @@ def test_steps_have_named_fields() -> None:
     assert first.focus == () and first.targets == ()
     assert {change.field for change in first.changes} == {"data", "grad"}
     assert "the seed" in page.steps[len(page.steps) - len(topological_order(classic_neuron()))].text
+
+
+def deep_graph() -> Value:
+    """Twelve values deep and wide enough to need scrolling both ways when drawn left to right."""
+    x = [Value(0.1 * i, label=f"x{i}") for i in range(4)]
+    y = x[0]
+    for i in range(1, 12):
+        y = (y * x[i % 4] + 0.5).tanh()
+        y.label = f"h{i}"
+    return y
+
+
+def use_renderer(monkeypatch: pytest.MonkeyPatch, renderer: str) -> None:
+    path = shutil.which(
+        renderer, path=sysconfig.get_path("scripts") + os.pathsep + os.environ["PATH"]
+    )
+    if path is None:
+        need(f"{renderer} is not installed (Debian: apt-get install graphviz)")
+    monkeypatch.setenv("CHAINRULE_DOT", path)
+
+
+VISIBLE = """
+const view = document.querySelector('.cr-graph').getBoundingClientRect();
+const out = [];
+for (const g of document.querySelectorAll('g.cr-focus')) {
+  const r = g.getBoundingClientRect();
+  out.push(r.left >= view.left - 1 && r.right <= view.right + 1 &&
+           r.top >= view.top - 1 && r.bottom <= view.bottom + 1);
+}
+return {visible: out, left: document.querySelector('.cr-graph').scrollLeft,
+        top: document.querySelector('.cr-graph').scrollTop};
+"""
+
+
+@pytest.mark.parametrize("renderer", ["dot", "graphviz-pure"])
+def test_every_step_scrolls_its_node_into_view(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renderer: str
+) -> None:
+    use_renderer(monkeypatch, renderer)
+    browser.set_window_size(1400, 900)
+    root = deep_graph()
+    page = Page(browser, draw_steps(root, rankdir="LR").save(tmp_path / "steps.html"))
+    total = int(page.read()["count"].split()[-1])
+    scrolled = set()
+    for k in range(1, total):
+        page.click("next")
+        seen = browser.execute_script(VISIBLE)
+        assert seen["visible"] and all(seen["visible"]), (k, seen)
+        scrolled.add((seen["left"] > 0, seen["top"] > 0))
+    # The graph is wider than the window: following it took sideways scrolling, and back.
+    assert (True, False) in scrolled or (True, True) in scrolled
+    assert (False, False) in scrolled or (False, True) in scrolled
+    assert browser.get_log("browser") == []
+
+
+@pytest.mark.parametrize("renderer", ["dot", "graphviz-pure"])
+def test_keys_play_and_the_step_counter(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renderer: str
+) -> None:
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    use_renderer(monkeypatch, renderer)
+    o = classic_neuron()
+    page = Page(browser, draw_steps(o).save(tmp_path / "steps.html"))
+    total = 1 + sum(1 for n in topological_order(o) if n._parents) + len(topological_order(o))
+    box = browser.find_element(page.by.CSS_SELECTOR, ".cr-stepper")
+    box.click()
+    box.send_keys(Keys.ARROW_RIGHT)
+    box.send_keys(Keys.ARROW_RIGHT)
+    assert page.read()["count"] == f"step 3 of {total}"
+    box.send_keys(Keys.ARROW_LEFT)
+    assert page.read()["count"] == f"step 2 of {total}"
+    box.send_keys(Keys.END)
+    assert page.read()["count"] == f"step {total} of {total}"
+    box.send_keys(Keys.ARROW_DOWN)  # past the end stays there
+    assert page.read()["count"] == f"step {total} of {total}"
+    box.send_keys(Keys.HOME)
+    assert page.read()["count"] == f"step 1 of {total}"
+
+    # Play at the fastest speed: it steps by itself to the end, then stops.
+    Select(browser.find_element(page.by.CSS_SELECTOR, ".cr-speed")).select_by_visible_text("faster")
+    play = browser.find_element(page.by.CSS_SELECTOR, ".cr-play")
+    play.click()
+    assert "pause" in play.text
+    WebDriverWait(browser, 20).until(lambda _: page.read()["count"] == f"step {total} of {total}")
+    WebDriverWait(browser, 5).until(lambda _: "play" in play.text)
+    shown = page.read()
+    o.backward()
+    assert all(look == "cr-final" for _, _, look in shown["records"].values())
+    # Pause stops it where it is; play again from the end starts over.
+    play.click()
+    WebDriverWait(browser, 5).until(lambda _: page.read()["count"] != f"step {total} of {total}")
+    play.click()
+    assert "play" in play.text
+    stopped = page.read()["count"]
+    browser.execute_script("return new Promise(r => setTimeout(r, 500))")
+    assert page.read()["count"] == stopped
+    assert browser.get_log("browser") == []
+
+
+def test_autoplay_starts_by_itself(browser: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = Page(browser, draw_steps(classic_neuron(), autoplay=True).save(tmp_path / "steps.html"))
+    WebDriverWait(browser, 10).until(lambda _: page.read()["count"].startswith("step 3 "))
+    assert "pause" in browser.find_element(page.by.CSS_SELECTOR, ".cr-play").text

@@ -11,12 +11,13 @@ import sys
 import sysconfig
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_svg
+from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_png, save_svg
 from autograd.engine import topological_order
-from autograd.viz import _record_text
+from autograd.viz import LR_MAX_DEPTH, _record_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -67,8 +68,9 @@ def test_one_record_per_value_and_one_node_per_op() -> None:
     labels = records(source)
     assert sorted(labels) == sorted(f"v{i}" for i in range(len(order)))
     for i, node in enumerate(order):
-        fields = f"{_record_text(node.label)}|data {node.data:.4g}|grad {node.grad:.4g}"
-        assert labels[f"v{i}"] == "{" + fields + "}"
+        fields = f"data {node.data:.4g}|grad {node.grad:.4g}"
+        # A shallow graph runs left to right, where a record's fields stack without braces.
+        assert labels[f"v{i}"] == (f"{node.label}|{fields}" if node.label else fields)
     ops = re.findall(r'^\t(v\d+_op) \[label="?([^" ]+)"?', source, flags=re.M)
     assert sorted(op for _, op in ops) == sorted(["*", "*", "+", "+", "tanh"])
     # Every op node sits between its parents and its result.
@@ -80,13 +82,28 @@ def test_one_record_per_value_and_one_node_per_op() -> None:
 
 def test_shows_label_data_and_grad() -> None:
     source = draw_dot(neuron()).source
-    assert "{x1|data 2|grad -1.5}" in source
-    assert "{w1|data -3|grad 1}" in source
-    assert "{o|data 0.7071|grad 1}" in source
+    assert '"x1|data 2|grad -1.5"' in source
+    assert '"w1|data -3|grad 1"' in source
+    assert '"o|data 0.7071|grad 1"' in source
 
 
 def test_rankdir_is_passed_on() -> None:
-    assert "rankdir=TB" in draw_dot(neuron(), rankdir="TB").source
+    source = draw_dot(neuron(), rankdir="TB").source
+    assert "rankdir=TB" in source
+    # Top to bottom, braces turn the fields so that they still stack.
+    assert '"{x1|data 2|grad -1.5}"' in source
+
+
+def test_deep_graphs_run_top_to_bottom_and_shallow_ones_left_to_right() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(LR_MAX_DEPTH - 1):
+        y = y.tanh()
+    assert "rankdir=LR" in draw_dot(y).source  # LR_MAX_DEPTH values deep
+    assert "rankdir=TB" in draw_dot(y.tanh()).source
+    assert "rankdir=LR" in draw_dot(y.tanh(), rankdir="LR").source  # the user's choice wins
+    with pytest.raises(ValueError, match="rankdir must be LR, RL, TB or BT, got 'up'"):
+        draw_dot(y, rankdir="up")
 
 
 def test_a_node_used_twice_keeps_both_edges() -> None:
@@ -421,3 +438,119 @@ def test_other_graphviz_warnings_still_reach_stderr(
     err = capfd.readouterr().err
     assert "no-such-value" in err
     assert "non-ASCII" not in err
+
+
+# ----- readable at 1,400 px, themes and sizes for slides ----------------------------------------
+
+# A 1,400 px page is 1,050 pt wide (96 px to 72 pt per inch), so a graph that wide shows whole.
+PAGE_PT = 1050
+
+
+def notebook_01_graph() -> Value:
+    """The error of one sigmoid unit, written out as notebook 01 draws it (17 values)."""
+    x1, x2 = Value(0.5, label="x1"), Value(-1.0, label="x2")
+    w1, w2, b = Value(0.8, label="w1"), Value(0.3, label="w2"), Value(0.2, label="b")
+    o = (w1 * x1 + w2 * x2 + b).sigmoid()
+    o.label = "o"
+    error = 0.5 * (1.0 - o) ** 2
+    error.label = "E"
+    error.backward()
+    return error
+
+
+def notebook_02_graph() -> Value:
+    """Notebook 02's 2-2-1 sigmoid network and its squared error (33 values)."""
+    x = [Value(0.6, label="x1"), Value(-0.4, label="x2")]
+    a = [
+        (
+            Value(0.9, label=f"w1{j}") * x[0]
+            + Value(-0.8, label=f"w2{j}") * x[1]
+            + Value(0.0, label=f"b{j}")
+        ).sigmoid()
+        for j in (1, 2)
+    ]
+    out = (
+        Value(0.67, label="w1o") * a[0] + Value(0.47, label="w2o") * a[1] + Value(0.0, label="bo")
+    ).sigmoid()
+    error = 0.5 * (0.9 - out) ** 2
+    error.backward()
+    return error
+
+
+def svg_size(svg: bytes | str) -> tuple[float, float]:
+    """The width and height of an SVG in pt."""
+    root = ET.fromstring(svg)
+    return float(root.get("width", "").removesuffix("pt")), float(
+        root.get("height", "").removesuffix("pt")
+    )
+
+
+@pytest.mark.parametrize("make", [notebook_01_graph, notebook_02_graph, neuron])
+def test_the_lessons_graphs_fit_a_1400_px_page(renderer: str, make: Any) -> None:
+    root = make()
+    graph = draw_dot(root)
+    width, _ = svg_size(graph.pipe(format="svg"))
+    assert width <= PAGE_PT, (make.__name__, width)
+    # At the size they are drawn: 11 pt text, 14.7 px on the page.
+    assert "fontsize=11" in graph.source
+
+
+def test_left_to_right_they_would_not_fit(renderer: str) -> None:
+    # The old default, kept as a choice: what the automatic direction saves the reader.
+    width, _ = svg_size(draw_dot(notebook_02_graph(), rankdir="LR").pipe(format="svg"))
+    assert width > PAGE_PT
+
+
+@pytest.mark.parametrize(
+    ("theme", "background", "ink"),
+    [
+        ("light", "white", "black"),
+        ("dark", "#111827", "#e5e7eb"),
+        ("transparent", "transparent", "black"),
+    ],
+)
+def test_themes_set_background_and_ink(theme: str, background: str, ink: str) -> None:
+    source = draw_dot(neuron(), theme=theme).source
+    assert f'bgcolor="{background}"' in source or f"bgcolor={background}" in source
+    assert f'color="{ink}"' in source or f"color={ink}" in source
+    assert f'fontcolor="{ink}"' in source or f"fontcolor={ink}" in source
+
+
+def test_a_dark_graph_renders_dark(renderer: str) -> None:
+    svg = draw_dot(neuron(), theme="dark").pipe(format="svg").decode()
+    # The background polygon Graphviz draws first, then light text.
+    assert 'fill="#111827"' in svg
+    assert 'fill="#e5e7eb"' in svg
+    transparent = draw_dot(neuron(), theme="transparent").pipe(format="svg").decode()
+    assert 'fill="white" stroke="none"' not in transparent.split('<g id="node', 1)[0]
+
+
+def test_bad_looks_are_refused_by_name() -> None:
+    with pytest.raises(ValueError, match=r"theme must be one of .*'dark'.* got 'neon'"):
+        draw_dot(neuron(), theme="neon")
+    with pytest.raises(ValueError, match=r"size must be \(width, height\) in inches"):
+        draw_dot(neuron(), size=(0, 3))
+    with pytest.raises(ValueError, match="dpi must be a positive number, got -1"):
+        draw_dot(neuron(), dpi=-1)
+
+
+def test_a_fixed_size_fills_it(renderer: str) -> None:
+    # For a slide: 10 x 5 inches is 720 x 360 pt, the drawing scaled to touch one side.
+    width, height = svg_size(draw_dot(notebook_01_graph(), size=(10, 5)).pipe(format="svg"))
+    assert (width == pytest.approx(720, abs=1) and height <= 361) or (
+        height == pytest.approx(360, abs=1) and width <= 721
+    )
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_png_at_a_chosen_dpi(renderer: str, tmp_path: Path) -> None:
+    width_pt, height_pt = svg_size(draw_dot(neuron()).pipe(format="svg"))
+    for dpi in (72, 144):
+        path = save_png(neuron(), tmp_path / f"neuron-{dpi}.png", dpi=dpi)
+        width, height = png_size(path.read_bytes())
+        assert width == pytest.approx(width_pt * dpi / 72, abs=3), dpi
+        assert height == pytest.approx(height_pt * dpi / 72, abs=3), dpi
