@@ -104,6 +104,16 @@ def test_committed_text_fallbacks_are_clean(path: Path) -> None:
 def test_notebook_runs_and_shows_a_picture(path: Path) -> None:
     nb = execute(path)
     assert images(nb), f"{path.name} shows no SVG or PNG image"
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            # Every graph fits a 1,400 px page (1,050 pt) at the size it is drawn.
+            svg = output.get("data", {}).get("image/svg+xml")
+            if svg is not None:
+                size = re.search(r'<svg width="([\d.]+)pt"', svg)
+                assert size is not None, (path.name, cell.source[:60])
+                assert float(size.group(1)) <= 1050, (path.name, cell.source[:60], size.group(1))
+            # Graphviz's warnings (non-ASCII labels) would show in the notebook.
+            assert "Warning" not in output.get("text", ""), (path.name, output["text"])
 
 
 def main() -> None:
