@@ -70,15 +70,6 @@ UNCLEAN_TEXT = {
     "a progress bar stuck at its start": re.compile(r"\b0%\|"),
     "a memory address": re.compile(r" at 0x[0-9a-fA-F]+"),
 }
-# NOTE: notebook 01 shows a StepperPage, whose repr names its address until issue 13 gives it
-# a clean one and regenerates 01. strict: once it is clean, this marker must go.
-ADDRESS_PENDING = pytest.mark.xfail(
-    strict=True, reason="StepperPage's repr shows a memory address until issue 13 lands"
-)
-TEXT_CASES = [
-    pytest.param(path, marks=ADDRESS_PENDING) if path.name.startswith("01_") else path
-    for path in NOTEBOOKS
-]
 
 
 def output_texts(nb: nbformat.NotebookNode) -> list[str]:
@@ -92,7 +83,7 @@ def output_texts(nb: nbformat.NotebookNode) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("path", TEXT_CASES, ids=[path.name for path in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
 def test_committed_text_fallbacks_are_clean(path: Path) -> None:
     texts = output_texts(nbformat.read(path, as_version=4))
     for what, pattern in UNCLEAN_TEXT.items():
