@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd.engine import Value, topological_order
+from autograd.engine import Value, has_grad, topological_order
 from autograd.render import RENDER_TIMEOUT, _graph_class
 
 # Values, not counting op nodes. A picture of 1,000 records is already hard to read, and layout
@@ -170,7 +170,7 @@ def _build_graph(
     grads: dict[Value, float] | None = None,
 ) -> Any:
     """The Digraph of the nodes in `order` (a topological order), showing `grads` if given,
-    else each node's .grad."""
+    else each node's .grad, or "grad ?" where no backward pass has reached it (has_grad)."""
     theme = look.theme
     graph = _graph_class()(
         format="svg",
@@ -191,9 +191,14 @@ def _build_graph(
     # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
     # across the ranks, and braces turn them, so TB needs braces and LR none.
     stack = ("{", "}") if look.rankdir in ("TB", "BT") else ("", "")
+    unknown = False
     for node in order:
         name = names[node]
-        g = node.grad if grads is None else grads[node]
+        if grads is not None:
+            g: float | None = grads[node]
+        else:
+            g = node.grad if has_grad(node) else None
+        unknown = unknown or g is None
         label = stack[0] + "|".join(_fields(node, g)) + stack[1]
         if not node._parents:
             # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes
@@ -224,6 +229,14 @@ def _build_graph(
         for parent in node._parents:
             graph.edge(names[parent], op_name)
         graph.edge(op_name, name)
+    if unknown:
+        # The answer to "why are all the grads zero?", where the reader needs it.
+        graph.attr(
+            label="grad ?  no backward pass has reached this value yet",
+            fontsize="10",
+            fontcolor=theme.muted,
+            labeljust="l",
+        )
     return graph
 
 

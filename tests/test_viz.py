@@ -554,3 +554,20 @@ def test_png_at_a_chosen_dpi(renderer: str, tmp_path: Path) -> None:
         width, height = png_size(path.read_bytes())
         assert width == pytest.approx(width_pt * dpi / 72, abs=3), dpi
         assert height == pytest.approx(height_pt * dpi / 72, abs=3), dpi
+
+
+def test_a_gradient_never_computed_is_not_drawn_as_zero() -> None:
+    # micrograd's most asked question: "why are all grads zero in the graph?"
+    x, w = Value(-2.0, label="x"), Value(3.0, label="w")
+    y = (x * w).relu()  # relu of -6: every gradient below it is a true 0.0
+    y.label = "y"
+    before = records(draw_dot(y).source)
+    assert all(label.endswith("|grad ?") for label in before.values()), before
+    y.backward()
+    after = records(draw_dot(y).source)
+    assert after["v0"] == "x|data -2|grad 0"
+    assert after[f"v{len(after) - 1}"] == "y|data 0|grad 1"
+    assert not any("grad ?" in label for label in after.values())
+    # The picture says what "grad ?" means, only when it shows one.
+    assert "no backward pass has reached this value yet" in draw_dot((x * w).relu()).source
+    assert "no backward pass" not in draw_dot(y).source
