@@ -13,10 +13,9 @@ import numbers
 import random
 from collections.abc import Iterable, Mapping, Sequence, Set
 
-from autograd import Value, as_value, dot
+from autograd import Number, Value, as_value, dot
 from nn.module import Module, Param
 
-Number = int | float
 Inputs = Sequence[Value | Number] | Value | Number
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-from autograd import Value
+from autograd import Number, Value, as_float
 
-Number = int | float
 # NOTE: a model's output is typed Value | list[Value] (its size is known only at run time), so
 # [model(x) for x in xs] is a list[Value | list[Value]] to mypy. The losses check every item at
 # run time and raise TypeError for anything but a Value or a number, so their annotations accept
@@ -32,17 +31,10 @@ def _as_values(x: object, what: str, loss: str) -> list[Value]:
         )
     if not x:
         raise ValueError(f"{loss}: {what} is empty")
-    values = []
-    for i, item in enumerate(x):
-        if isinstance(item, Value):
-            values.append(item)
-        elif isinstance(item, numbers.Real) and not isinstance(item, bool):
-            values.append(Value(float(item)))
-        else:
-            raise TypeError(
-                f"{loss}: {what}[{i}] must be a Value or a number, got {type(item).__name__}"
-            )
-    return values
+    return [
+        item if isinstance(item, Value) else Value(as_float(item, f"{loss}: {what}[{i}]"))
+        for i, item in enumerate(x)
+    ]
 
 
 def _pair(preds: Items, targets: Items, loss: str) -> tuple[list[Value], list[Value]]:

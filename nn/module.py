@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import math
-import numbers
 import os
 
-from autograd import Value
+from autograd import Value, as_float
 
 # One entry of a state dict: a scalar parameter, or a list of them (a neuron's weights).
 Param = Value | list[Value]
@@ -109,10 +108,8 @@ class Module:
 
 def _checked_number(x: object, name: str) -> float:
     """x as a float if it is a finite real number; TypeError or ValueError naming `name`."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"load_state_dict: {name!r} must be a number, got {type(x).__name__}")
     try:
-        value = float(x)
+        value = as_float(x, f"load_state_dict: {name!r}")
     except OverflowError:  # an int beyond the largest float, e.g. 1e400 written out in digits
         raise ValueError(
             f"load_state_dict: {name!r} is too large for a float (beyond +-1.8e308)"

@@ -9,17 +9,14 @@ backward() adds into .grad.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 
-from autograd import Value, no_grad
+from autograd import Value, as_float, no_grad
 
 
 def _check_hyper(x: object, name: str, lo: float, hi: float = math.inf) -> float:
     """A hyperparameter as a float, checked to be a real number in [lo, hi)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(x).__name__}")
-    value = float(x)
+    value = as_float(x, name)
     if not lo <= value < hi:
         raise ValueError(f"invalid {name} {value!r}: must be in [{lo}, {hi})")
     return value

@@ -362,5 +362,5 @@ def test_empty_input_raises_value_error(loss: Callable[..., Value]) -> None:
 @pytest.mark.parametrize("loss", LOSSES, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("bad", [["0.5"], [None], [[Value(0.5)]], [True]], ids=str)
 def test_non_numeric_predictions_raise_type_error(loss: Callable[..., Value], bad: list) -> None:
-    with pytest.raises(TypeError, match=r"predictions\[0\] must be a Value or a number"):
+    with pytest.raises(TypeError, match=r"predictions\[0\] must be a real number"):
         loss(bad, [1])

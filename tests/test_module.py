@@ -144,7 +144,7 @@ BAD_STATES = [
     (lambda s: corrupt(s, LAST_W, [0.0] * 4), ValueError, "has 4 numbers, expected 3"),
     (lambda s: corrupt(s, LAST_W, 1.0), TypeError, "must be a list of 3 numbers"),
     (lambda s: corrupt(s, LAST_W, "1,2,3"), TypeError, "must be a list of 3 numbers"),
-    (lambda s: corrupt(s, LAST_W, [0.0, "1.0", 0.0]), TypeError, r"w\[1\]' must be a number"),
+    (lambda s: corrupt(s, LAST_W, [0.0, "1.0", 0.0]), TypeError, r"w\[1\]' must be a real number"),
     (lambda s: corrupt(s, LAST_W, [0.0, 0.0, True]), TypeError, "got bool"),
     (lambda s: corrupt(s, LAST_B, False), TypeError, "got bool"),
     (lambda s: corrupt(s, LAST_B, None), TypeError, "got NoneType"),

@@ -295,7 +295,7 @@ def test_params_may_be_any_iterable() -> None:
     [
         (lambda p: SGD(p, lr=-0.1), ValueError, "invalid SGD lr -0.1"),
         (lambda p: SGD(p, lr=math.nan), ValueError, "invalid SGD lr nan"),
-        (lambda p: SGD(p, lr="0.1"), TypeError, "SGD lr must be a number, got str"),
+        (lambda p: SGD(p, lr="0.1"), TypeError, "SGD lr must be a real number, got str"),
         (lambda p: SGD(p, lr=True), TypeError, "got bool"),
         (lambda p: SGD(p, lr=0.1, momentum=-0.5), ValueError, "invalid SGD momentum"),
         (lambda p: Adam(p, lr=-1.0), ValueError, "invalid Adam lr"),
