@@ -1,6 +1,7 @@
 """The textbook delta rules: backpropagation by hand, in plain floats, on an MLP's own weights.
 
-Imports nn.layers and nn.evaluation (its forward pass on floats) only, and never builds a
+Imports nn.layers, nn.activations (each g' below is the table's g_prime) and nn.evaluation (its
+forward pass on floats) only, and never builds a
 graph: it reads and writes the weights' .data. The tests prove that one delta_rule_step equals
 one SGD(lr=alpha) step on the half squared error E = 0.5 * sum_k (y_k - a_k)**2 computed
 through the engine. That is the point of this file: the rules below are not a separate
@@ -20,18 +21,11 @@ units). And din_j/dw_ij = a_i, so dE/dw_ij = -a_i Delta_j, and the update is w -
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from nn.activations import get_activation
 from nn.evaluation import forward
 from nn.layers import MLP
-
-# g'(in) for each activation, written with in and a = g(in).
-G_PRIME: dict[str, Callable[[float, float], float]] = {
-    "sigmoid": lambda x, a: a * (1.0 - a),
-    "tanh": lambda x, a: 1.0 - a * a,
-    "relu": lambda x, a: 1.0 if x > 0 else 0.0,  # NOTE: relu'(0) = 0, as the engine's.
-    "linear": lambda x, a: 1.0,
-}
 
 
 def delta_rule_step(
@@ -64,7 +58,7 @@ def delta_rule_step(
     error = 0.5 * sum((yk - ak) ** 2 for yk, ak in zip(y, a_out))
 
     # Output units: Delta_k = (y_k - a_k) g'(in_k), which is -dE/din_k.
-    g_prime = G_PRIME[acts[-1]]
+    g_prime = get_activation(acts[-1]).g_prime
     deltas = [(yk - ak) * g_prime(ik, ak) for yk, ak, ik in zip(y, a_out, in_layers[-1])]
 
     # From the output layer back to the first hidden layer. In layer l the units k hold their
@@ -78,7 +72,7 @@ def delta_rule_step(
         # then no longer the gradient.
         deltas_below: list[float] = []
         if l > 0:
-            g_prime = G_PRIME[acts[l - 1]]
+            g_prime = get_activation(acts[l - 1]).g_prime
             deltas_below = [
                 g_prime(in_layers[l - 1][j], a_below[j])
                 * sum(unit.w[j].data * delta_k for unit, delta_k in zip(units, deltas))

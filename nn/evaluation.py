@@ -1,7 +1,7 @@
 """Running a trained network: its forward pass on plain floats, its scores, its accuracy.
 
-Imports nn.layers and autograd's public API only: no plotting, no progress bar, so evaluating a
-model needs nothing beyond chainrule itself.
+Imports nn.layers, nn.activations (each unit's g) and autograd's public API only: no plotting,
+no progress bar, so evaluating a model needs nothing beyond chainrule itself.
 
 Training needs the graph (a Value per operation, for backward()). Evaluating a trained network
 does not: forward() reads each parameter's .data and computes the same numbers on plain floats,
@@ -11,30 +11,13 @@ textbook delta rules (nn.delta_rule) start from this same forward pass.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from autograd import Value
+from nn.activations import get_activation
 from nn.layers import MLP
 
 __all__ = ["accuracy", "forward", "logits", "scores"]
-
-
-def _sigmoid(x: float) -> float:
-    # NOTE: the stable form, as the engine's: exp only sees a non-positive number.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-# g(in) for each activation, on floats: what Neuron computes on Values.
-G: dict[str, Callable[[float], float]] = {
-    "sigmoid": _sigmoid,
-    "tanh": math.tanh,
-    "relu": lambda x: x if x > 0 else 0.0,
-    "linear": lambda x: x,
-}
 
 
 def forward(
@@ -53,7 +36,7 @@ def forward(
         a_prev = a_layers[-1]
         ins = [sum(w.data * a for w, a in zip(n.w, a_prev)) + n.b.data for n in layer.neurons]
         in_layers.append(ins)
-        a_layers.append([G[act](v) for v in ins])
+        a_layers.append([get_activation(act).on_float(v) for v in ins])
     return in_layers, a_layers
 
 

@@ -14,17 +14,10 @@ import random
 from collections.abc import Iterable, Mapping, Sequence, Set
 
 from autograd import Number, Value, as_value, dot
+from nn.activations import ACTIVATIONS, get_activation
 from nn.module import Module, Param
 
 Inputs = Sequence[Value | Number] | Value | Number
-
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear")
-
-
-def _check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
-    return activation
 
 
 def _check_size(n: object, what: str) -> int:
@@ -60,7 +53,7 @@ class Neuron(Module):
         self, nin: int, activation: str = "relu", *, rng: random.Random | None = None
     ) -> None:
         self.nin = _check_size(nin, "Neuron nin")
-        self.activation = _check_activation(activation)
+        self.activation = get_activation(activation).name
         rng = rng if rng is not None else random.Random()
         # Labelled so that draw_dot shows them as the parameters they are, not as constants.
         self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
@@ -70,20 +63,10 @@ class Neuron(Module):
         x = _as_inputs(x, self.nin, "Neuron")
         # One dot node for the weighted sum, rather than a * and a + per input: the same
         # numbers (and gradients) with n times fewer nodes to build and walk.
-        act = dot(self.w, x) + self.b
-        if self.activation == "relu":
-            return act.relu()
-        if self.activation == "tanh":
-            return act.tanh()
-        if self.activation == "sigmoid":
-            return act.sigmoid()
-        return act
-
-    def parameters(self) -> list[Value]:
-        """The weights in input order, then the bias."""
-        return [*self.w, self.b]
+        return ACTIVATIONS[self.activation].on_value(dot(self.w, x) + self.b)
 
     def named_parameters(self) -> dict[str, Param]:
+        """The weights "w" (in input order), then the bias "b"."""
         return {"w": self.w, "b": self.b}
 
     def __repr__(self) -> str:
@@ -104,7 +87,7 @@ class Layer(Module):
     ) -> None:
         self.nin = _check_size(nin, "Layer nin")
         self.nout = _check_size(nout, "Layer nout")
-        self.activation = _check_activation(activation)
+        self.activation = get_activation(activation).name
         rng = rng if rng is not None else random.Random()
         self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
 
@@ -114,11 +97,8 @@ class Layer(Module):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def parameters(self) -> list[Value]:
-        """Neuron by neuron: each neuron's weights, then its bias."""
-        return [p for n in self.neurons for p in n.parameters()]
-
     def named_parameters(self) -> dict[str, Param]:
+        """Neuron by neuron ("neurons.<i>."): each neuron's weights, then its bias."""
         return {
             f"neurons.{i}.{name}": p
             for i, n in enumerate(self.neurons)
@@ -152,7 +132,7 @@ class MLP(Module):
         self.nouts = [_check_size(n, "each MLP layer size") for n in nouts]
         if not self.nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")
-        self.activation = _check_activation(activation)
+        self.activation = get_activation(activation).name
         rng = random.Random(seed)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
@@ -167,11 +147,8 @@ class MLP(Module):
             out = layer(out)
         return out
 
-    def parameters(self) -> list[Value]:
-        """Layer by layer, in the order Layer.parameters() gives."""
-        return [p for layer in self.layers for p in layer.parameters()]
-
     def named_parameters(self) -> dict[str, Param]:
+        """Layer by layer ("layers.<l>."), each in the order of Layer.named_parameters()."""
         return {
             f"layers.{i}.{name}": p
             for i, layer in enumerate(self.layers)

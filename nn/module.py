@@ -24,13 +24,20 @@ Param = Value | list[Value]
 class Module:
     """The base class: a module owns Values and lists them in a fixed order."""
 
-    def parameters(self) -> list[Value]:
-        """Every trainable Value, in the module's documented order."""
-        return []
-
     def named_parameters(self) -> dict[str, Param]:
-        """Parameter names mapped to a Value or a list of Values, in parameters() order."""
+        """Parameter names mapped to a Value or a list of Values, in the module's documented
+        order. The one place a module lists its parameters: a subclass writes only this."""
         return {}
+
+    def parameters(self) -> list[Value]:
+        """Every trainable Value, in named_parameters() order (a list entry's Values in turn)."""
+        params: list[Value] = []
+        for param in self.named_parameters().values():
+            if isinstance(param, Value):
+                params.append(param)
+            else:
+                params.extend(param)
+        return params
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0; backward() adds into .grad, so call this first."""

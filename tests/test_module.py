@@ -30,6 +30,33 @@ def test_base_module_has_no_parameters() -> None:
     m.zero_grad()
 
 
+class Affine(Module):
+    """A module that names its parameters and writes nothing else."""
+
+    def __init__(self) -> None:
+        self.a = autograd.Value(2.0)
+        self.ws = [autograd.Value(1.0), autograd.Value(-1.0)]
+
+    def named_parameters(self) -> dict:
+        return {"a": self.a, "ws": self.ws}
+
+
+def test_parameters_zero_grad_and_state_come_from_named_parameters_alone() -> None:
+    m = Affine()
+    assert all(p is q for p, q in zip(m.parameters(), [m.a, *m.ws], strict=True))
+    m.a.grad = 3.0
+    m.zero_grad()
+    assert m.a.grad == 0.0
+    assert m.state_dict() == {"a": 2.0, "ws": [1.0, -1.0]}
+
+
+@pytest.mark.parametrize("cls", [Neuron, Layer, MLP], ids=lambda c: c.__name__)
+def test_a_module_names_its_parameters_once(cls: type) -> None:
+    # parameters() is Module's, derived from named_parameters(): the two cannot disagree.
+    assert "named_parameters" in vars(cls)
+    assert "parameters" not in vars(cls)
+
+
 def test_zero_grad_zeroes_every_parameter() -> None:
     model = MLP(2, [3, 1], seed=0)
     model([1.0, 2.0]).backward()
