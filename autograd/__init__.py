@@ -5,6 +5,7 @@ from autograd import primitive, detect_anomaly, check_by_hand, compile_grad
 from autograd import exp, log, sqrt, tanh, sigmoid, relu, sin, cos
 """
 
+from autograd.by_hand import check_by_hand
 from autograd.engine import (
     Value,
     as_value,
@@ -45,6 +46,7 @@ __all__ = [
     "as_float",
     "as_value",
     "backward_steps",
+    "check_by_hand",
     "cos",
     "detect_anomaly",
     "dot",

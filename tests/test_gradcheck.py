@@ -1,78 +1,523 @@
-"""gradcheck: it passes correct gradients and catches a wrong one, with a useful report."""
+"""gradcheck: every deliberately wrong rule caught (and by which mode), no correct rule at a kink
+ever flagged, fast mode on an MLP, the report, and every bad argument."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import given
 
-from autograd import GradcheckError, Value, grad, gradcheck, numerical_grad, primitive
+from autograd import GradcheckError, Value, as_value, grad, gradcheck, no_grad, numerical_grad
+from autograd.engine import _result
+from autograd.gradcheck import FAST_PROJECTIONS
+from autograd.gradcheck_report import Mismatch
+from nn import MLP, hinge_loss, mse_loss
+from tests.conftest import floats_in
 
-
-def test_passes_a_correct_gradient() -> None:
-    assert gradcheck(lambda x, y: (x * y).tanh() + x.exp() * y.sigmoid(), [0.3, -1.2]) is True
-
-
-def test_numerical_grad_is_central_differences() -> None:
-    slopes = numerical_grad(lambda x, y: x * x * y, [3.0, 2.0])
-    assert slopes == pytest.approx([12.0, 9.0], rel=1e-8)
-
-
-def wrong_sin(x: Value) -> Value:
-    """sin(x) with a deliberately wrong derivative: +sin(x) instead of cos(x)."""
-    return primitive("wrong_sin", math.sin, lambda g, out, x: (g * out,))(x)
+Op = Callable[..., Value]
 
 
-def test_catches_a_wrong_derivative_and_names_the_input() -> None:
+def make_op(name: str, forward: Callable[..., float], rule: Callable[..., tuple[Any, ...]]) -> Op:
+    """A user's primitive: forward on floats, rule(g, out, *parents) -> one term per parent."""
+
+    def op(*args: Value | float) -> Value:
+        xs = tuple(as_value(a) for a in args)
+        return _result(forward(*[x.data for x in xs]), xs, name, rule)
+
+    return op
+
+
+def value_or_float(
+    x: Any, on_value: Callable[[Value], Value], on_float: Callable[[float], float]
+) -> Any:
+    return on_value(x) if isinstance(x, Value) else on_float(x)
+
+
+def cos(x: Any) -> Any:
+    return value_or_float(x, Value.cos, math.cos)
+
+
+def sin(x: Any) -> Any:
+    return value_or_float(x, Value.sin, math.sin)
+
+
+# ----- deliberately wrong rules: each one caught, with the mode that catches it ------------------
+
+FULL = {}
+FAST = {"fast": True}
+ORDER2 = {"order": 2}
+FAST_ORDER2 = {"order": 2, "fast": True}
+MODES = {"full": FULL, "fast": FAST, "order=2": ORDER2, "fast order=2": FAST_ORDER2}
+
+sign_flipped_sin = make_op("sin", math.sin, lambda g, out, x: (-g * cos(x),))
+factor_off_cube = make_op("cube", lambda x: x**3, lambda g, out, x: (g * 2 * x * x,))
+# The rule forgets the upstream gradient g: right only where g happens to be 1.
+no_chain_sin = make_op("sin", math.sin, lambda g, out, x: (cos(x),))
+# d/dy wrong: the rule sends y to both parents.
+wrong_parent_mul = make_op("mul", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * y))
+# Right value, but float(x) freezes it: under create_graph the term is a constant, so its
+# own derivative (the second derivative) is lost.
+frozen_sin = make_op("sin", math.sin, lambda g, out, x: (g * math.cos(float(x)),))
+# Right on floats, wrong on Values: the create_graph pass differentiates another function.
+two_faced_sin = make_op(
+    "sin",
+    math.sin,
+    lambda g, out, x: (
+        (g * (x.sin() + math.cos(x.data) - math.sin(x.data)),)
+        if isinstance(x, Value)
+        else (g * math.cos(x),)
+    ),
+)
+# relu, right everywhere except at 0, where it claims 1.5 (the subgradients are [0, 1]).
+kink_wrong_relu = make_op(
+    "relu",
+    lambda x: max(x, 0.0),
+    lambda g, out, x: (g * (1.5 if x == 0 else 1.0 if x > 0 else 0.0),),
+)
+# hinge max(0, 1 - x): at x = 1 the subgradients are [-1, 0]; this one says +1 there.
+kink_wrong_hinge = make_op(
+    "hinge",
+    lambda x: max(0.0, 1.0 - x),
+    lambda g, out, x: (g * (1.0 if x == 1 else -1.0 if x < 1 else 0.0),),
+)
+nan_rule = make_op("nan", lambda x: x, lambda g, out, x: (g * math.nan,))
+
+
+def softmax_first_cut(a: Value, b: Value) -> Value:
+    """p = e^a / (e^a + e^b) with the denominator read through .data: a path of the graph cut."""
+    return a.exp() / (a.exp() + b.exp()).data
+
+
+# (name, f, point, the modes that catch it). Every mode not listed must pass it: that shows
+# which check is needed. Points are away from kinks unless the bug is at a kink.
+WRONG_RULES: list[tuple[str, Callable[..., Any], list[float], set[str]]] = [
+    ("sign flipped", lambda x: sign_flipped_sin(x), [0.7], set(MODES)),
+    ("factor off", lambda x: factor_off_cube(x), [1.3], set(MODES)),
+    ("missing chain-rule factor g", lambda x: 3 * no_chain_sin(x), [0.4], set(MODES)),
+    ("wrong for the second parent", lambda x, y: wrong_parent_mul(x, y), [0.5, 2.0], set(MODES)),
+    ("graph cut by .data", softmax_first_cut, [0.5, -0.3], set(MODES)),
+    ("NaN gradient", lambda x: nan_rule(x), [1.0], set(MODES)),
+    (
+        "right value, frozen for create_graph",
+        lambda x: frozen_sin(x) * x,
+        [0.5],
+        {"order=2", "fast order=2"},
+    ),
+    (
+        "other function under create_graph",
+        lambda x: two_faced_sin(x),
+        [0.9],
+        {"order=2", "fast order=2"},
+    ),
+    ("relu wrong at its kink only", lambda x: kink_wrong_relu(x), [0.0], set(MODES)),
+    ("hinge wrong at its kink only", lambda x, y: kink_wrong_hinge(x * y), [1.0, 1.0], set(MODES)),
+    (
+        "one wrong entry of a Jacobian",
+        lambda x, y: [x * y, sign_flipped_sin(y) + x, x + y],
+        [0.3, 1.1],
+        set(MODES),
+    ),
+]
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize(
+    ("name", "f", "point", "caught_by"), WRONG_RULES, ids=[r[0] for r in WRONG_RULES]
+)
+def test_each_wrong_rule_is_caught_by_its_mode(
+    name: str, f: Callable[..., Any], point: list[float], caught_by: set[str], mode: str
+) -> None:
+    passed = gradcheck(f, point, raise_exception=False, **MODES[mode])
+    assert passed is (mode not in caught_by), (name, mode)
+
+
+def test_the_kink_only_bugs_pass_away_from_the_kink() -> None:
+    for x in (-0.5, 0.5):
+        assert gradcheck(lambda x: kink_wrong_relu(x), [x], order=2)
+        assert gradcheck(lambda x, y: kink_wrong_hinge(x * y), [1.0 + x, 1.0], order=2)
+
+
+def test_a_missing_chain_factor_hides_where_g_is_one() -> None:
+    # Why the table scales no_chain_sin by 3: alone, it is the output and g is exactly 1.
+    assert gradcheck(lambda x: no_chain_sin(x), [0.4])
+
+
+def test_the_report_names_the_wrong_jacobian_entry() -> None:
+    f = WRONG_RULES[-1][1]
     with pytest.raises(GradcheckError) as caught:
-        gradcheck(lambda a, b: a * 2 + wrong_sin(b), [0.5, 1.0])
-    message = str(caught.value)
-    assert "1 of 2 inputs" in message
-    assert "input 1" in message
-    assert "input 0" not in message
-    assert repr(math.sin(1.0)) in message  # the analytic value
-    assert f"{math.cos(1.0):.6f}"[:6] in message  # the numeric value
+        gradcheck(f, [0.3, 1.1])
+    assert [(m.output, m.inputs, m.order) for m in caught.value.mismatches] == [(1, (1,), 1)]
+    (row,) = caught.value.mismatches
+    assert row.analytic == pytest.approx(-math.cos(1.1))
+    assert row.numeric == pytest.approx(math.cos(1.1), rel=1e-6)
+    assert "1 of 6 derivatives" in str(caught.value)
 
 
-def test_tolerances_are_pytorchs() -> None:
-    # A gradient off by 0.05 % passes rtol=1e-3 and fails rtol=1e-4.
-    def slightly_off(x: Value) -> Value:
-        return primitive("off", lambda x: x * 3, lambda g, out, x: (g * 3 * 1.0005,))(x)
-
-    assert gradcheck(slightly_off, [1.0])
-    with pytest.raises(GradcheckError):
-        gradcheck(slightly_off, [1.0], rtol=1e-4)
-
-
-def test_a_nan_gradient_is_a_mismatch() -> None:
-    def nan_grad(x: Value) -> Value:
-        return primitive("nan", lambda x: x, lambda g, out, x: (g * math.nan,))(x)
-
-    with pytest.raises(GradcheckError, match="nan"):
-        gradcheck(nan_grad, [1.0])
+def test_order_2_names_the_second_derivative() -> None:
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: frozen_sin(x) * y, [0.5, 2.0], order=2)
+    # d2/dx2 of sin(x) y is -sin(x) y; frozen, backprop finds 0. d2/dxdy = cos x is right.
+    assert [(m.inputs, m.order) for m in caught.value.mismatches] == [((0, 0), 2)]
+    (row,) = caught.value.mismatches
+    assert row.analytic == 0.0
+    assert row.numeric == pytest.approx(-math.sin(0.5) * 2.0, rel=1e-6)
+    assert "d/d input j of (d output / d input i)" in str(caught.value)
 
 
-def test_refuses_a_function_that_returns_no_value() -> None:
-    with pytest.raises(TypeError, match="float"):
-        gradcheck(lambda x: 1.0, [1.0])  # type: ignore[arg-type, return-value]
+# ----- correct rules at kinks: never flagged -----------------------------------------------------
+
+max_op = make_op(
+    "max", max, lambda g, out, x, y: (g * 1.0, g * 0.0) if x >= y else (g * 0.0, g * 1.0)
+)
+max3_op = make_op(
+    "max3",
+    lambda x, y, z: max(x, y, z),
+    lambda g, out, x, y, z: tuple(
+        g * (1.0 if i == [x, y, z].index(max(x, y, z)) else 0.0) for i in range(3)
+    ),
+)
+leaky_relu = make_op(
+    "leaky", lambda x: x if x > 0 else 0.1 * x, lambda g, out, x: (g * (1.0 if x > 0 else 0.1),)
+)
+clamp = make_op(
+    "clamp", lambda x: min(max(x, -1.0), 1.0), lambda g, out, x: (g * (1.0 if -1 < x < 1 else 0.0),)
+)
+
+KINKS: list[tuple[str, Callable[..., Any], list[float]]] = [
+    ("relu at 0", lambda x: x.relu(), [0.0]),
+    ("abs at 0", lambda x: x.abs(), [0.0]),
+    ("relu within eps of its kink", lambda x: x.relu(), [3e-7]),
+    ("abs within eps of its kink", lambda x: x.abs(), [-4e-7]),
+    ("user max at a tie", lambda x, y: max_op(x, y), [0.5, 0.5]),
+    ("user max of three, three-way tie", lambda x, y, z: max3_op(x, y, z), [0.2, 0.2, 0.2]),
+    ("Python's max() of Values at a tie", lambda x, y: max(x, y) * 2, [1.5, 1.5]),
+    ("leaky relu at 0", lambda x: leaky_relu(x), [0.0]),
+    ("clamp at both bounds", lambda x, y: clamp(x) + clamp(y), [1.0, -1.0]),
+    ("hinge loss at margin 1", lambda s: hinge_loss([s], [1.0]), [1.0]),
+    ("hinge loss at margins 1 and -1", lambda s, t: hinge_loss([s, t], [1.0, -1.0]), [1.0, -1.0]),
+    ("relu(x - y) at x = y", lambda x, y: (x - y).relu(), [0.3, 0.3]),
+    ("kinks in several inputs at once", lambda x, y: x.relu() + (-x).relu() + y.abs(), [0.0, 0.0]),
+    ("relu times a smooth factor", lambda x, y: x.relu() * y.exp(), [0.0, 0.4]),
+    ("x relu(x): a kink in the first derivative", lambda x: x * x.relu(), [0.0]),
+    ("|x| y: a jump in a first derivative", lambda x, y: x.abs() * y, [0.0, 1.5]),
+    ("a network at its kinks", lambda w, b, v: (w * 0.0 + b).relu() * v, [0.7, 0.0, -1.2]),
+]
 
 
-def test_refuses_non_number_inputs() -> None:
-    with pytest.raises(TypeError, match="str"):
-        gradcheck(lambda x: x, ["1.0"])  # type: ignore[list-item]
+@pytest.mark.parametrize("mode", list(MODES))
+@pytest.mark.parametrize(("name", "f", "point"), KINKS, ids=[k[0] for k in KINKS])
+def test_a_correct_rule_at_a_kink_is_never_flagged(
+    name: str, f: Callable[..., Any], point: list[float], mode: str
+) -> None:
+    assert gradcheck(f, point, **MODES[mode]), name
 
 
-def test_leaves_no_gradients_behind() -> None:
-    w = Value(2.0)
-    gradcheck(lambda x: x * w, [1.5])
-    assert w.grad == 0.0
+@given(c=floats_in(-3.0, 3.0), offset=floats_in(-3e-6, 3e-6))
+def test_relu_and_abs_pass_at_and_near_any_kink(c: float, offset: float) -> None:
+    x = c + offset
+    assert gradcheck(lambda x: (x - c).relu() + 2 * (x - c).abs(), [x], order=2)
 
 
-def test_checks_a_second_derivative_through_grad() -> None:
-    # f(x) = d/dx (x**3 sin x), built with grad(create_graph=True): gradcheck compares its
-    # derivative, the second derivative of x**3 sin x, with finite differences of f.
+def test_a_kink_row_shows_both_slopes() -> None:
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: kink_wrong_relu(x), [0.0])
+    (row,) = caught.value.mismatches
+    assert row.kink and row.analytic == 1.5
+    assert row.left == pytest.approx(0.0, abs=1e-9) and row.right == pytest.approx(1.0)
+    assert row.abs_error == pytest.approx(0.5)  # the distance outside [0, 1]
+    assert row.numeric == pytest.approx(0.5)
+    line = str(caught.value).splitlines()[2].split()
+    assert line[0] == "0" and line[1] == "0" and line[-1] == "kink"
+
+
+# ----- fast mode on an MLP -----------------------------------------------------------------------
+
+# nn's MLP with its parameters replaced by gradcheck's leaves, so f is a function of them.
+POINTS = [[0.5, -1.0, 0.3, 0.8], [-0.2, 0.4, 1.1, -0.7], [0.9, 0.1, -0.6, 0.2]]
+TARGETS = [0.3, -0.5, 0.8]
+
+
+def mlp_loss(
+    model: MLP, wrong_at: tuple[int, int, int] | None = None, wrong: Op | None = None
+) -> Callable[..., Value]:
+    """f(*params): the model's MSE on POINTS with params as its weights. With wrong_at =
+    (layer, neuron, k), that neuron's weight k goes through the op `wrong` into the network."""
+
+    def f(*params: Value) -> Value:
+        it = iter(params)
+        for layer in model.layers:
+            for neuron in layer.neurons:
+                neuron.w = [next(it) for _ in neuron.w]
+                neuron.b = next(it)
+        if wrong_at is not None and wrong is not None:
+            layer, unit, k = wrong_at
+            neuron = model.layers[layer].neurons[unit]
+            neuron.w[k] = wrong(neuron.w[k])
+        return mse_loss([model(x) for x in POINTS], TARGETS)
+
+    return f
+
+
+def index_of(model: MLP, layer: int, unit: int, k: int) -> int:
+    """The place of that weight in model.parameters()."""
+    weight = model.layers[layer].neurons[unit].w[k]
+    return next(i for i, p in enumerate(model.parameters()) if p is weight)
+
+
+def counting(f: Callable[..., Value]) -> tuple[Callable[..., Value], list[int]]:
+    calls = [0]
+
+    def counted(*args: Value) -> Value:
+        calls[0] += 1
+        return f(*args)
+
+    return counted, calls
+
+
+def test_fast_mode_checks_a_correct_mlp_with_far_fewer_evaluations() -> None:
+    model = MLP(4, [16, 16, 1], activation="tanh", seed=1)
+    params = [p.data for p in model.parameters()]
+    assert len(params) == 369
+    fast_f, fast_calls = counting(mlp_loss(model))
+    full_f, full_calls = counting(mlp_loss(model))
+    assert gradcheck(fast_f, params, fast=True)
+    assert gradcheck(full_f, params)
+    assert fast_calls[0] == 1 + 2 * FAST_PROJECTIONS
+    assert full_calls[0] == 1 + 2 * len(params)
+
+
+def test_fast_mode_catches_a_single_wrong_weight_gradient() -> None:
+    model = MLP(4, [16, 16, 1], activation="tanh", seed=1)
+    params = [p.data for p in model.parameters()]
+    # The weight from unit 5 into the second hidden layer's neuron 3 goes through an identity
+    # whose rule doubles the gradient.
+    index = index_of(model, 1, 3, 5)
+    doubled = make_op("identity", lambda x: x, lambda g, out, x: (2 * g,))
+    f = mlp_loss(model, (1, 3, 5), doubled)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, params, fast=True)
+    # A projection disagreed, so every derivative was checked: the report names the weight.
+    assert [m.inputs for m in caught.value.mismatches] == [(index,)]
+    assert "random projections of order 1 disagreed" in str(caught.value)
+
+
+def test_fast_mode_catches_a_wrong_relu_network_and_passes_a_right_one() -> None:
+    model = MLP(4, [16, 16, 1], seed=3)
+    params = [p.data for p in model.parameters()]
+    assert gradcheck(mlp_loss(model), params, fast=True)
+    flipped = make_op("identity", lambda x: x, lambda g, out, x: (-g,))
+    wrong = mlp_loss(model, (0, 2, 1), flipped)
+    assert not gradcheck(wrong, params, fast=True, raise_exception=False)
+    with pytest.raises(GradcheckError) as full:
+        gradcheck(wrong, params)
+    assert [m.inputs for m in full.value.mismatches] == [(index_of(model, 0, 2, 1),)]
+
+
+def test_fast_mode_repeats_exactly() -> None:
+    f = WRONG_RULES[-1][1]
+    runs = []
+    for _ in range(2):
+        with pytest.raises(GradcheckError) as caught:
+            gradcheck(f, [0.3, 1.1], fast=True, order=2)
+        runs.append(caught.value.mismatches)
+    assert runs[0] == runs[1]
+
+
+# ----- Value inputs, closures, grad mode ---------------------------------------------------------
+
+
+def test_value_inputs_are_moved_in_place_and_restored() -> None:
+    model = MLP(2, [3, 1], seed=0)
+    params = model.parameters()
+    before = [(p.data, p.grad) for p in params]
+
+    def loss(*_: Value) -> Value:  # reaches the parameters through the model, not its arguments
+        return mse_loss([model([0.5, -0.2])], [0.1])
+
+    assert gradcheck(loss, params, order=2)
+    assert [(p.data, p.grad) for p in params] == before
+
+
+def test_value_inputs_are_restored_when_f_raises_midway() -> None:
+    x = Value(0.0)
+    with pytest.raises(ValueError, match=r"moved by -1e-06"):
+        gradcheck(lambda x: x.sqrt(), [x])
+    assert x.data == 0.0
+
+
+def test_the_report_shows_input_labels() -> None:
+    x, y = Value(0.5, label="x"), Value(2.0, label="weight")
+    with pytest.raises(GradcheckError, match=r"1 \(weight\)"):
+        gradcheck(lambda x, y: wrong_parent_mul(x, y), [x, y])
+
+
+def test_works_inside_no_grad() -> None:
+    with no_grad():
+        assert gradcheck(lambda x, y: (x * y).tanh() + x.exp(), [0.3, -1.2], order=2)
+        assert not gradcheck(lambda x: frozen_sin(x) * x, [0.5], order=2, raise_exception=False)
+        # and grad mode is still off afterwards
+        assert (Value(1.0) * 2)._parents == ()
+
+
+def test_checks_a_derivative_built_with_grad() -> None:
+    # f returns d/dx (x**3 sin x): its own derivative is checked, so grad runs inside f.
     def first_derivative(x: Value) -> Value:
         (dx,) = grad(x**3 * x.sin(), [x], create_graph=True)
         return dx
 
     assert gradcheck(first_derivative, [0.7])
+    with no_grad():
+        assert gradcheck(first_derivative, [0.7])
+
+
+def test_leaves_no_gradients_behind() -> None:
+    w = Value(2.0)
+    gradcheck(lambda x: x * w, [1.5], order=2)
+    assert w.grad == 0.0
+
+
+def test_numerical_grad_is_central_differences() -> None:
+    assert numerical_grad(lambda x, y: x * x * y, [3.0, 2.0]) == pytest.approx([12.0, 9.0])
+
+
+def test_tolerances_are_pytorchs() -> None:
+    off = make_op("off", lambda x: 3 * x, lambda g, out, x: (g * 3 * 1.0005,))
+    assert gradcheck(lambda x: off(x), [1.0])
+    assert not gradcheck(lambda x: off(x), [1.0], rtol=1e-4, raise_exception=False)
+
+
+# ----- the report --------------------------------------------------------------------------------
+
+
+def test_the_table_is_sorted_worst_first_and_matches_the_rows() -> None:
+    def f(x: Value, y: Value, z: Value) -> Value:
+        slightly = make_op("s", lambda t: t, lambda g, out, t: (g * 1.01,))
+        badly = make_op("b", lambda t: t, lambda g, out, t: (g * 4.0,))
+        return slightly(x) + badly(y) + sign_flipped_sin(z)
+
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(f, [1.0, 1.0, 0.0])
+    rows = caught.value.mismatches
+    assert all(isinstance(m, Mismatch) for m in rows)
+    assert [m.inputs for m in rows] == [(1,), (2,), (0,)]  # errors 3, 2, 0.01
+    assert [m.abs_error / m.tolerance for m in rows] == sorted(
+        (m.abs_error / m.tolerance for m in rows), reverse=True
+    )
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("gradcheck: 3 of 3 derivatives disagree")
+    assert lines[1].split() == [
+        "output",
+        "input",
+        "analytic",
+        "numeric",
+        "left",
+        "right",
+        "abs",
+        "error",
+        "rel",
+        "error",
+        "kink",
+    ]
+    for line, m in zip(lines[2:5], rows):
+        cells = line.split()
+        assert cells[1] == str(m.inputs[0])
+        assert float(cells[2]) == pytest.approx(m.analytic, rel=1e-6)
+        assert float(cells[3]) == pytest.approx(m.numeric, rel=1e-6)
+        assert cells[-1] == "no"
+
+
+def test_raise_exception_false_returns_false() -> None:
+    assert gradcheck(lambda x: sign_flipped_sin(x), [0.7], raise_exception=False) is False
+    assert gradcheck(lambda x: x.sin(), [0.7], raise_exception=False) is True
+
+
+# ----- bad arguments -----------------------------------------------------------------------------
+
+
+def sin_f(x: Value) -> Value:
+    return x.sin()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"eps": 0}, ValueError, "eps must be a positive"),
+        ({"eps": -1e-6}, ValueError, "eps must be a positive"),
+        ({"eps": math.nan}, ValueError, "eps must be a positive"),
+        ({"eps": math.inf}, ValueError, "eps must be a positive"),
+        ({"eps": "1e-6"}, TypeError, "eps must be a real number"),
+        ({"eps": True}, TypeError, "eps must be a real number"),
+        ({"atol": -1e-5}, ValueError, "atol must be >= 0"),
+        ({"atol": math.nan}, ValueError, "atol must be >= 0"),
+        ({"rtol": -0.1}, ValueError, "rtol must be >= 0"),
+        ({"rtol": None}, TypeError, "rtol must be a real number"),
+        ({"order": 3}, ValueError, "order must be 1 or 2"),
+        ({"order": 0}, ValueError, "order must be 1 or 2"),
+        ({"order": True}, ValueError, "order must be 1 or 2"),
+        ({"fast": "yes"}, TypeError, "fast must be True or False"),
+        ({"raise_exception": 0}, TypeError, "raise_exception must be True or False"),
+    ],
+)
+def test_refuses_bad_settings(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        gradcheck(sin_f, [0.5], **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "error", "match"),
+    [
+        (0.5, TypeError, "inputs must be a list of numbers or Values, got float"),
+        ("0.5", TypeError, "inputs must be a list of numbers or Values, got str"),
+        (Value(0.5), TypeError, "inputs must be a list of numbers or Values, got Value"),
+        ([], ValueError, "inputs is empty"),
+        (["0.5"], TypeError, r"inputs\[0\] must be a real number, got str"),
+        ([0.5, None], TypeError, r"inputs\[1\] must be a real number, got NoneType"),
+        ([True], TypeError, r"inputs\[0\] must be a real number, got bool"),
+        ([math.nan], ValueError, r"inputs\[0\] is nan"),
+        ([0.5, math.inf], ValueError, r"inputs\[1\] is inf"),
+    ],
+)
+def test_refuses_bad_inputs(inputs: Any, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        gradcheck(lambda *xs: sum(xs, Value(0.0)), inputs)
+
+
+def test_refuses_the_same_value_twice() -> None:
+    x = Value(0.5)
+    with pytest.raises(ValueError, match=r"inputs\[1\] is the same Value as inputs\[0\]"):
+        gradcheck(lambda a, b: a * b, [x, x])
+
+
+@pytest.mark.parametrize(
+    ("f", "error", "match"),
+    [
+        (lambda x: 1.0, TypeError, "f must return a Value or a sequence of Values, got float"),
+        (lambda x: None, TypeError, "got NoneType"),
+        (lambda x: [x, 2.0], TypeError, r"its output \[1\] is float"),
+        (lambda x: [], ValueError, "f returned an empty sequence"),
+        (lambda x: [x] * (2 if x.data > 0.5 else 1), ValueError, "f returned 1 outputs"),
+        (3.0, TypeError, "f must be callable"),
+    ],
+)
+def test_refuses_an_f_that_returns_no_value(f: Any, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match):
+        gradcheck(f, [0.5])
+
+
+def test_an_f_that_raises_is_named_with_the_point() -> None:
+    with pytest.raises(
+        ValueError, match=r"gradcheck: f raised ValueError at the given inputs"
+    ) as caught:
+        gradcheck(lambda x: x.log(), [0.0])
+    assert isinstance(caught.value.__cause__, ValueError)
+    with pytest.raises(ValueError, match=r"f raised TypeError at the given inputs"):
+        gradcheck(lambda x, y: x * y, [0.5])  # one input for a function of two
+    with pytest.raises(
+        ValueError, match=r"f raised ZeroDivisionError with inputs\[0\] moved by -1e-06"
+    ):
+        gradcheck(lambda x: 1 / (x + 1e-6), [0.0])
+    with pytest.raises(ValueError, match=r"moved by -1e-06 along a random direction"):
+        gradcheck(lambda x, y: (x + y + 1.5e-6).log(), [0.0, 0.0], fast=True)
