@@ -14,8 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autograd.engine import Value, grad, topological_order
-from autograd.engine import _check_number as _as_float  # TEMPORARY: as_float after issue 9
+from autograd.engine import Value, as_float, grad, topological_order
 from autograd.gradcheck_report import GradcheckError, number, table
 
 
@@ -61,7 +60,7 @@ def check_by_hand(
     if not claimed:
         raise ValueError("check_by_hand: claimed is empty: nothing to check")
     for name, tolerance in (("atol", atol), ("rtol", rtol)):
-        if not _as_float(tolerance, f"check_by_hand: {name}") >= 0:
+        if not as_float(tolerance, f"check_by_hand: {name}") >= 0:
             raise ValueError(f"check_by_hand: {name} must be >= 0, got {tolerance!r}")
     # The backward pass visits the nodes in reverse topological order, output first.
     backward_order = list(reversed(topological_order(output)))
@@ -115,7 +114,7 @@ def _claims(
             )
         if node in claims:
             raise ValueError(f"check_by_hand: {key!r} and {claims[node][0]!r} name the same node")
-        claims[node] = (key, _as_float(value, f"check_by_hand: the claim for {key!r}"))
+        claims[node] = (key, as_float(value, f"check_by_hand: the claim for {key!r}"))
     return claims
 
 

@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
-import autograd.engine as engine
 from autograd.differences import Direction, Line, Probe, along, compare
-from autograd.engine import Number, Value, dot, grad
+from autograd.engine import Number, Value, as_float, dot, enable_grad, grad
 from autograd.gradcheck_report import GradcheckError, Mismatch, mismatch_report
 
 # fast=True: how many random directions, and the seed that draws them (every run repeats).
@@ -81,7 +79,7 @@ def gradcheck(
     notes = []
     checked = 0
     # f runs with grad enabled even inside no_grad(): without a graph there is nothing to check.
-    with _enable_grad():
+    with enable_grad():
         for k, check in enumerate([_first_order, _second_order][:order], start=1):
             if fast:
                 screened = check(probe, eps, atol, rtol, fast=True)
@@ -108,7 +106,7 @@ def numerical_grad(
     """Central differences (f(x + eps e_i) - f(x - eps e_i)) / (2 eps) of a one-output f."""
     eps = _checked_settings(eps, 0.0, 0.0, 1, False, True)[0]
     probe = Probe(f, _leaves(inputs))
-    with _enable_grad():
+    with enable_grad():
         slopes = []
         for i in range(len(probe.leaves)):
             up = probe.values([(i, 1.0)], eps)[0]
@@ -212,7 +210,7 @@ def _leaves(inputs: object) -> list[Value]:
             seen[x] = i
             leaf = x
         else:
-            leaf = Value(_as_float(x, f"gradcheck: inputs[{i}]"))
+            leaf = Value(as_float(x, f"gradcheck: inputs[{i}]"))
         if not math.isfinite(leaf.data):
             raise ValueError(
                 f"gradcheck: inputs[{i}] is {leaf.data!r}: finite differences need finite inputs"
@@ -226,12 +224,12 @@ def _leaves(inputs: object) -> list[Value]:
 def _checked_settings(
     eps: object, atol: object, rtol: object, order: object, fast: object, raise_exception: object
 ) -> tuple[float, float, float]:
-    eps = _as_float(eps, "gradcheck: eps")
+    eps = as_float(eps, "gradcheck: eps")
     if not 0 < eps < math.inf:
         raise ValueError(f"gradcheck: eps must be a positive finite step, got {eps!r}")
     tolerances = []
     for name, x in (("atol", atol), ("rtol", rtol)):
-        x = _as_float(x, f"gradcheck: {name}")
+        x = as_float(x, f"gradcheck: {name}")
         if not x >= 0:
             raise ValueError(f"gradcheck: {name} must be >= 0, got {x!r}")
         tolerances.append(x)
@@ -241,17 +239,3 @@ def _checked_settings(
         if not isinstance(flag, bool):
             raise TypeError(f"gradcheck: {name} must be True or False, got {flag!r}")
     return eps, tolerances[0], tolerances[1]
-
-
-# TEMPORARY, until the engine rewrite (issue 9) lands enable_grad and as_float.
-_as_float = engine._check_number
-
-
-@contextmanager
-def _enable_grad() -> Iterator[None]:
-    previous = engine._grad_enabled
-    engine._grad_enabled = True
-    try:
-        yield
-    finally:
-        engine._grad_enabled = previous

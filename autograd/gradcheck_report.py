@@ -94,8 +94,9 @@ def mismatch_report(
     ]
     header = ["output", "input", "analytic", "numeric", "left", "right", "abs error", "rel error"]
     lines = [
-        f"gradcheck: {len(rows)} of {checked} derivatives disagree with finite differences "
-        f"({settings}), worst first:",
+        f"gradcheck: {len(rows)} of {checked} derivatives "
+        f"{'disagrees' if len(rows) == 1 else 'disagree'} with finite differences, worst first",
+        f"({settings}):",
         table([*header, "kink"], cells),
         *(
             [f"... and {len(rows) - len(shown)} more, all in .mismatches"]

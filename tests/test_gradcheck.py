@@ -4,44 +4,32 @@ ever flagged, fast mode on an MLP, the report, and every bad argument."""
 from __future__ import annotations
 
 import math
+import re
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 
-from autograd import GradcheckError, Value, as_value, grad, gradcheck, no_grad, numerical_grad
-from autograd.engine import _result
+from autograd import (
+    GradcheckError,
+    Value,
+    cos,
+    grad,
+    gradcheck,
+    no_grad,
+    numerical_grad,
+    primitive,
+)
 from autograd.gradcheck import FAST_PROJECTIONS
 from autograd.gradcheck_report import Mismatch
 from nn import MLP, hinge_loss, mse_loss
 from tests.conftest import floats_in
 
 Op = Callable[..., Value]
-
-
-def make_op(name: str, forward: Callable[..., float], rule: Callable[..., tuple[Any, ...]]) -> Op:
-    """A user's primitive: forward on floats, rule(g, out, *parents) -> one term per parent."""
-
-    def op(*args: Value | float) -> Value:
-        xs = tuple(as_value(a) for a in args)
-        return _result(forward(*[x.data for x in xs]), xs, name, rule)
-
-    return op
-
-
-def value_or_float(
-    x: Any, on_value: Callable[[Value], Value], on_float: Callable[[float], float]
-) -> Any:
-    return on_value(x) if isinstance(x, Value) else on_float(x)
-
-
-def cos(x: Any) -> Any:
-    return value_or_float(x, Value.cos, math.cos)
-
-
-def sin(x: Any) -> Any:
-    return value_or_float(x, Value.sin, math.sin)
 
 
 # ----- deliberately wrong rules: each one caught, with the mode that catches it ------------------
@@ -52,17 +40,17 @@ ORDER2 = {"order": 2}
 FAST_ORDER2 = {"order": 2, "fast": True}
 MODES = {"full": FULL, "fast": FAST, "order=2": ORDER2, "fast order=2": FAST_ORDER2}
 
-sign_flipped_sin = make_op("sin", math.sin, lambda g, out, x: (-g * cos(x),))
-factor_off_cube = make_op("cube", lambda x: x**3, lambda g, out, x: (g * 2 * x * x,))
+sign_flipped_sin = primitive("sin", math.sin, lambda g, out, x: (-g * cos(x),))
+factor_off_cube = primitive("cube", lambda x: x**3, lambda g, out, x: (g * 2 * x * x,))
 # The rule forgets the upstream gradient g: right only where g happens to be 1.
-no_chain_sin = make_op("sin", math.sin, lambda g, out, x: (cos(x),))
+no_chain_sin = primitive("sin", math.sin, lambda g, out, x: (cos(x),))
 # d/dy wrong: the rule sends y to both parents.
-wrong_parent_mul = make_op("mul", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * y))
+wrong_parent_mul = primitive("mul", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * y))
 # Right value, but float(x) freezes it: under create_graph the term is a constant, so its
 # own derivative (the second derivative) is lost.
-frozen_sin = make_op("sin", math.sin, lambda g, out, x: (g * math.cos(float(x)),))
+frozen_sin = primitive("sin", math.sin, lambda g, out, x: (g * math.cos(float(x)),))
 # Right on floats, wrong on Values: the create_graph pass differentiates another function.
-two_faced_sin = make_op(
+two_faced_sin = primitive(
     "sin",
     math.sin,
     lambda g, out, x: (
@@ -72,18 +60,18 @@ two_faced_sin = make_op(
     ),
 )
 # relu, right everywhere except at 0, where it claims 1.5 (the subgradients are [0, 1]).
-kink_wrong_relu = make_op(
+kink_wrong_relu = primitive(
     "relu",
     lambda x: max(x, 0.0),
     lambda g, out, x: (g * (1.5 if x == 0 else 1.0 if x > 0 else 0.0),),
 )
 # hinge max(0, 1 - x): at x = 1 the subgradients are [-1, 0]; this one says +1 there.
-kink_wrong_hinge = make_op(
+kink_wrong_hinge = primitive(
     "hinge",
     lambda x: max(0.0, 1.0 - x),
     lambda g, out, x: (g * (1.0 if x == 1 else -1.0 if x < 1 else 0.0),),
 )
-nan_rule = make_op("nan", lambda x: x, lambda g, out, x: (g * math.nan,))
+nan_rule = primitive("nan", lambda x: x, lambda g, out, x: (g * math.nan,))
 
 
 def softmax_first_cut(a: Value, b: Value) -> Value:
@@ -169,20 +157,20 @@ def test_order_2_names_the_second_derivative() -> None:
 
 # ----- correct rules at kinks: never flagged -----------------------------------------------------
 
-max_op = make_op(
+max_op = primitive(
     "max", max, lambda g, out, x, y: (g * 1.0, g * 0.0) if x >= y else (g * 0.0, g * 1.0)
 )
-max3_op = make_op(
+max3_op = primitive(
     "max3",
     lambda x, y, z: max(x, y, z),
     lambda g, out, x, y, z: tuple(
         g * (1.0 if i == [x, y, z].index(max(x, y, z)) else 0.0) for i in range(3)
     ),
 )
-leaky_relu = make_op(
+leaky_relu = primitive(
     "leaky", lambda x: x if x > 0 else 0.1 * x, lambda g, out, x: (g * (1.0 if x > 0 else 0.1),)
 )
-clamp = make_op(
+clamp = primitive(
     "clamp", lambda x: min(max(x, -1.0), 1.0), lambda g, out, x: (g * (1.0 if -1 < x < 1 else 0.0),)
 )
 
@@ -229,7 +217,7 @@ def test_a_kink_row_shows_both_slopes() -> None:
     assert row.left == pytest.approx(0.0, abs=1e-9) and row.right == pytest.approx(1.0)
     assert row.abs_error == pytest.approx(0.5)  # the distance outside [0, 1]
     assert row.numeric == pytest.approx(0.5)
-    line = str(caught.value).splitlines()[2].split()
+    line = str(caught.value).splitlines()[3].split()
     assert line[0] == "0" and line[1] == "0" and line[-1] == "kink"
 
 
@@ -295,7 +283,7 @@ def test_fast_mode_catches_a_single_wrong_weight_gradient() -> None:
     # The weight from unit 5 into the second hidden layer's neuron 3 goes through an identity
     # whose rule doubles the gradient.
     index = index_of(model, 1, 3, 5)
-    doubled = make_op("identity", lambda x: x, lambda g, out, x: (2 * g,))
+    doubled = primitive("identity", lambda x: x, lambda g, out, x: (2 * g,))
     f = mlp_loss(model, (1, 3, 5), doubled)
     with pytest.raises(GradcheckError) as caught:
         gradcheck(f, params, fast=True)
@@ -308,7 +296,7 @@ def test_fast_mode_catches_a_wrong_relu_network_and_passes_a_right_one() -> None
     model = MLP(4, [16, 16, 1], seed=3)
     params = [p.data for p in model.parameters()]
     assert gradcheck(mlp_loss(model), params, fast=True)
-    flipped = make_op("identity", lambda x: x, lambda g, out, x: (-g,))
+    flipped = primitive("identity", lambda x: x, lambda g, out, x: (-g,))
     wrong = mlp_loss(model, (0, 2, 1), flipped)
     assert not gradcheck(wrong, params, fast=True, raise_exception=False)
     with pytest.raises(GradcheckError) as full:
@@ -384,7 +372,7 @@ def test_numerical_grad_is_central_differences() -> None:
 
 
 def test_tolerances_are_pytorchs() -> None:
-    off = make_op("off", lambda x: 3 * x, lambda g, out, x: (g * 3 * 1.0005,))
+    off = primitive("off", lambda x: 3 * x, lambda g, out, x: (g * 3 * 1.0005,))
     assert gradcheck(lambda x: off(x), [1.0])
     assert not gradcheck(lambda x: off(x), [1.0], rtol=1e-4, raise_exception=False)
 
@@ -394,8 +382,8 @@ def test_tolerances_are_pytorchs() -> None:
 
 def test_the_table_is_sorted_worst_first_and_matches_the_rows() -> None:
     def f(x: Value, y: Value, z: Value) -> Value:
-        slightly = make_op("s", lambda t: t, lambda g, out, t: (g * 1.01,))
-        badly = make_op("b", lambda t: t, lambda g, out, t: (g * 4.0,))
+        slightly = primitive("s", lambda t: t, lambda g, out, t: (g * 1.01,))
+        badly = primitive("b", lambda t: t, lambda g, out, t: (g * 4.0,))
         return slightly(x) + badly(y) + sign_flipped_sin(z)
 
     with pytest.raises(GradcheckError) as caught:
@@ -407,8 +395,9 @@ def test_the_table_is_sorted_worst_first_and_matches_the_rows() -> None:
         (m.abs_error / m.tolerance for m in rows), reverse=True
     )
     lines = str(caught.value).splitlines()
-    assert lines[0].startswith("gradcheck: 3 of 3 derivatives disagree")
-    assert lines[1].split() == [
+    assert lines[0] == "gradcheck: 3 of 3 derivatives disagree with finite differences, worst first"
+    assert lines[1] == "(eps=1e-06, atol=1e-05, rtol=0.001, order=1, fast=False):"
+    assert lines[2].split() == [
         "output",
         "input",
         "analytic",
@@ -421,7 +410,7 @@ def test_the_table_is_sorted_worst_first_and_matches_the_rows() -> None:
         "error",
         "kink",
     ]
-    for line, m in zip(lines[2:5], rows):
+    for line, m in zip(lines[3:6], rows):
         cells = line.split()
         assert cells[1] == str(m.inputs[0])
         assert float(cells[2]) == pytest.approx(m.analytic, rel=1e-6)
@@ -521,3 +510,25 @@ def test_an_f_that_raises_is_named_with_the_point() -> None:
         gradcheck(lambda x: 1 / (x + 1e-6), [0.0])
     with pytest.raises(ValueError, match=r"moved by -1e-06 along a random direction"):
         gradcheck(lambda x, y: (x + y + 1.5e-6).log(), [0.0, 0.0], fast=True)
+
+
+# ----- the copy-paste test file of docs/gradient-tests.md -----------------------------------------
+
+GUIDE = Path(__file__).resolve().parent.parent / "docs" / "gradient-tests.md"
+
+
+def test_the_guides_test_file_passes_under_pytest(tmp_path: Path) -> None:
+    match = re.search(r"^```python\n(.*?)^```$", GUIDE.read_text(encoding="utf-8"), re.M | re.S)
+    assert match, f"no python block in {GUIDE}"
+    path = tmp_path / "test_my_gradients.py"
+    path.write_text(match.group(1))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "5 passed" in result.stdout, result.stdout
