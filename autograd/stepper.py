@@ -4,7 +4,7 @@ backward_steps() yields the steps of the engine's own backprop pass (`backward_p
 runs one node at a time): nothing here computes a derivative or sums a gradient.
 draw_steps() turns them, after the forward values, into the steps of a StepperPage (see
 autograd.page): draw_dot's SVG with controls to step, play and jump. Imports only
-autograd.engine, autograd.viz, autograd.render and autograd.page.
+autograd.engine and the other drawing modules (viz, themes, render, page).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 from autograd.engine import Value, backward_pass, topological_order
 from autograd.page import StepperPage, _Change, _PageStep
 from autograd.render import RENDER_TIMEOUT
-from autograd.viz import _build_graph, _check_size, _look, _node_names, _Theme
+from autograd.themes import _look, _Theme
+from autograd.viz import _build_graph, _check_size, _node_names
 
 # A stepper is for graphs small enough to follow by eye.
 STEPPER_MAX_NODES = 200

@@ -6,97 +6,17 @@ Imports only autograd.engine and autograd.render (which finds and runs the Graph
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograd.collapse import _assign, _Groups
 from autograd.engine import Value, has_grad, topological_order
 from autograd.render import RENDER_TIMEOUT, _graph_class
+from autograd.themes import _graph_attrs, _Look, _look
 
 # Values, not counting op nodes. A picture of 1,000 records is already hard to read, and layout
 # time grows fast with reuse (a 1,100-node graph full of shared nodes took minutes).
 MAX_NODES = 1000
-
-# A graph at most this many values deep is drawn left to right, a deeper one top to bottom, so
-# that the notebooks' graphs (9 and 12 deep) fit a 1,400 px page without sideways scrolling.
-LR_MAX_DEPTH = 6
-
-
-@dataclass(frozen=True)
-class _Theme:
-    """The colours of one look. `background` "transparent" lets a slide's own colour through."""
-
-    background: str
-    ink: str  # text, borders and edges
-    box: str  # the fill of results of ops (and of op nodes)
-    input_fill: str
-    constant_fill: str
-    constant_ink: str
-    # The stepper's: not yet known, a gradient still being summed, final, the current node and
-    # the nodes it sends to.
-    muted: str
-    partial: str
-    final: str
-    focus: str
-    target: str
-
-
-THEMES = {
-    "light": _Theme(
-        "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b",
-    ),
-    "dark": _Theme(
-        "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db",
-        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#fbbf24",
-    ),
-    # Light boxes on no background: readable on a light slide or a mid-tone one.
-    "transparent": _Theme(
-        "transparent", "black", "white", "#dbeafe", "#f1f1f1", "#555555",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b",
-    ),
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Look:
-    """How a graph is drawn: the direction, the theme and, for slides, a size and a resolution."""
-
-    rankdir: str
-    theme: _Theme
-    size: tuple[float, float] | None = None  # inches: the drawing is scaled to fill it
-    dpi: float | None = None  # pixels per inch of PNG output
-
-
-def _look(
-    order: list[Value],
-    rankdir: str | None,
-    theme: str,
-    size: tuple[float, float] | None,
-    dpi: float | None,
-) -> _Look:
-    """The _Look for draw_dot's arguments, refusing bad ones with a ValueError."""
-    if rankdir is None:
-        rankdir = "LR" if _depth(order) <= LR_MAX_DEPTH else "TB"
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_dot: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
-    if theme not in THEMES:
-        raise ValueError(f"draw_dot: theme must be one of {sorted(THEMES)}, got {theme!r}")
-    if size is not None and (len(size) != 2 or not all(s > 0 for s in size)):
-        raise ValueError(
-            f"draw_dot: size must be (width, height) in inches, both > 0, got {size!r}"
-        )
-    if dpi is not None and not dpi > 0:
-        raise ValueError(f"draw_dot: dpi must be a positive number, got {dpi!r}")
-    return _Look(rankdir, THEMES[theme], size, dpi)
-
-
-def _depth(order: list[Value]) -> int:
-    """The number of values on the longest path from a leaf to the root (a leaf alone: 1)."""
-    depth: dict[Value, int] = {}
-    for node in order:
-        depth[node] = 1 + max((depth[p] for p in node._parents), default=0)
-    return depth[order[-1]] if order else 0
 
 
 def _record_text(text: str) -> str:
@@ -139,22 +59,6 @@ def _check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_d
         )
 
 
-def _graph_attrs(look: _Look) -> dict[str, str]:
-    """The Digraph's graph attributes for `look`."""
-    attrs = {
-        "rankdir": look.rankdir,
-        "bgcolor": look.theme.background,
-        "ranksep": "0.25",
-        "nodesep": "0.2",
-    }
-    if look.size is not None:
-        # "!" scales the drawing up as well as down, so that it fills the size.
-        attrs["size"] = f"{look.size[0]:g},{look.size[1]:g}!"
-    if look.dpi is not None:
-        attrs["dpi"] = f"{look.dpi:g}"
-    return attrs
-
-
 def _fields(node: Value, g: float | None) -> list[str]:
     """A record's lines: the label (if any), data and grad ("grad ?" while never computed)."""
     fields = [_record_text(node.label)] if node.label else []
@@ -168,9 +72,13 @@ def _build_graph(
     look: _Look,
     timeout: float | None,
     grads: dict[Value, float] | None = None,
+    boxes: _Groups | None = None,
+    clusters: _Groups | None = None,
 ) -> Any:
     """The Digraph of the nodes in `order` (a topological order), showing `grads` if given,
-    else each node's .grad, or "grad ?" where no backward pass has reached it (has_grad)."""
+    else each node's .grad, or "grad ?" where no backward pass has reached it (has_grad).
+    The members of `boxes` are drawn as one box per group, those of `clusters` inside a frame
+    labelled with the group's name."""
     theme = look.theme
     graph = _graph_class()(
         format="svg",
@@ -183,52 +91,40 @@ def _build_graph(
             "style": "filled",
             "fillcolor": theme.box,
         },
-        edge_attr={"color": theme.ink, "arrowsize": "0.7"},
+        edge_attr={
+            "color": theme.ink,
+            "fontcolor": theme.ink,
+            "fontsize": "10",
+            "arrowsize": "0.7",
+        },
     )
     graph.timeout = timeout
     graph.values = len(order)
     names = _node_names(order)
-    # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
-    # across the ranks, and braces turn them, so TB needs braces and LR none.
-    stack = ("{", "}") if look.rankdir in ("TB", "BT") else ("", "")
+    boxed = boxes.member if boxes is not None else {}
+    frames = (
+        []
+        if clusters is None
+        else [_cluster(name, i, look) for i, name in enumerate(clusters.names)]
+    )
     unknown = False
     for node in order:
-        name = names[node]
+        if node in boxed:
+            continue
         if grads is not None:
             g: float | None = grads[node]
         else:
             g = node.grad if has_grad(node) else None
         unknown = unknown or g is None
-        label = stack[0] + "|".join(_fields(node, g)) + stack[1]
-        if not node._parents:
-            # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes
-            # them from plain numbers). An unlabelled Value(...) of yours is drawn as one too.
-            if node.label:
-                graph.node(name, label=label, style="filled,bold", fillcolor=theme.input_fill)
-            else:
-                graph.node(
-                    name,
-                    label=label,
-                    style="filled,dashed",
-                    fillcolor=theme.constant_fill,
-                    fontcolor=theme.constant_ink,
-                )
-            continue
-        graph.node(name, label=label)
-        op_name = name + "_op"
-        graph.node(
-            op_name,
-            label=_record_text(node._op),
-            shape="ellipse",
-            fontsize="9",
-            height="0.22",
-            width="0.3",
-            margin="0.02",
-        )
-        # One edge per parent, in order: x * x keeps both of its edges.
-        for parent in node._parents:
-            graph.edge(names[parent], op_name)
-        graph.edge(op_name, name)
+        where = graph
+        if clusters is not None and node in clusters.member:
+            where = frames[clusters.member[node]]
+        _draw_value(where, names[node], node, g, look)
+    for frame in frames:
+        graph.subgraph(frame)
+    if boxes is not None:
+        _draw_boxes(graph, boxes, look)
+    _draw_edges(graph, order, names, boxed)
     if unknown:
         # The answer to "why are all the grads zero?", where the reader needs it.
         graph.attr(
@@ -240,6 +136,98 @@ def _build_graph(
     return graph
 
 
+def _draw_value(graph: Any, name: str, node: Value, g: float | None, look: _Look) -> None:
+    """A Value's record, and the small node of the op that made it."""
+    theme = look.theme
+    # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
+    # across the ranks, and braces turn them, so TB needs braces and LR none.
+    label = "|".join(_fields(node, g))
+    if look.rankdir in ("TB", "BT"):
+        label = "{" + label + "}"
+    if node._parents:
+        graph.node(name, label=label)
+        graph.node(
+            name + "_op",
+            label=_record_text(node._op),
+            shape="ellipse",
+            fontsize="9",
+            height="0.22",
+            width="0.3",
+            margin="0.02",
+        )
+    elif node.label:
+        # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes them
+        # from plain numbers). An unlabelled Value(...) of yours is drawn as one too.
+        graph.node(name, label=label, style="filled,bold", fillcolor=theme.input_fill)
+    else:
+        graph.node(
+            name,
+            label=label,
+            style="filled,dashed",
+            fillcolor=theme.constant_fill,
+            fontcolor=theme.constant_ink,
+        )
+
+
+def _cluster(name: str, i: int, look: _Look) -> Any:
+    """The labelled frame that a group's nodes are drawn in."""
+    return _graph_class()(
+        name=f"cluster_{i}",
+        graph_attr={
+            "label": _record_text(name),
+            "style": "rounded,dashed",
+            "color": look.theme.muted,
+            "fontcolor": look.theme.ink,
+            "fontsize": "11",
+        },
+    )
+
+
+def _draw_boxes(graph: Any, boxes: _Groups, look: _Look) -> None:
+    """One box per group that has members in the graph: its name and how many values it holds."""
+    sizes = [0] * len(boxes.names)
+    for i in boxes.member.values():
+        sizes[i] += 1
+    for i, name in enumerate(boxes.names):
+        if sizes[i]:
+            label = f"{_record_text(name)}|{sizes[i]} values"
+            if look.rankdir in ("TB", "BT"):
+                label = "{" + label + "}"
+            graph.node(
+                f"group{i}",
+                label=label,
+                style="rounded,filled,bold",
+                fillcolor=look.theme.group_fill,
+            )
+
+
+def _draw_edges(
+    graph: Any, order: list[Value], names: dict[Value, str], boxed: dict[Value, int]
+) -> None:
+    """Parents to op, op to result; an edge into, out of or between boxes is drawn once, with
+    the number of values it carries when that is more than one."""
+    crossing: dict[tuple[str, str], dict[Value, None]] = {}
+    for node in order:
+        if not node._parents:
+            continue
+        box = f"group{boxed[node]}" if node in boxed else None
+        target = box or names[node] + "_op"
+        for parent in node._parents:
+            if box is None and parent not in boxed:
+                graph.edge(names[parent], target)  # x * x keeps both of its edges
+                continue
+            source = f"group{boxed[parent]}" if parent in boxed else names[parent]
+            if source != target:
+                crossing.setdefault((source, target), {})[parent] = None
+        if box is None:
+            graph.edge(names[node] + "_op", names[node])
+    for (source, target), values in crossing.items():
+        if len(values) > 1:
+            graph.edge(source, target, label=f" {len(values)} values")
+        else:
+            graph.edge(source, target)
+
+
 def draw_dot(
     root: Value,
     rankdir: str | None = None,
@@ -247,6 +235,8 @@ def draw_dot(
     theme: str = "light",
     size: tuple[float, float] | None = None,
     dpi: float | None = None,
+    collapse: object = None,
+    clusters: object = None,
     max_nodes: int | None = MAX_NODES,
     timeout: float | None = RENDER_TIMEOUT,
 ) -> Any:
@@ -258,32 +248,36 @@ def draw_dot(
     "TB" top to bottom; None picks LR for a graph at most LR_MAX_DEPTH values deep, else TB.
     `theme` is "light", "dark" or "transparent" (no background, for slides). `size`, (width,
     height) in inches, scales the drawing to fill it; `dpi` sets the resolution of PNG output
-    (`.pipe(format="png")`, save_png). A graph of more than `max_nodes` Values raises ValueError
-    (None draws any size); `.pipe()`, `.render()` and Jupyter's display stop a layout that
-    takes longer than `timeout` seconds with TimeoutError.
+    (`.pipe(format="png")`, save_png).
+
+    `collapse` draws each group of nodes made inside a module call as one box, so that a whole
+    network's forward pass reads as a few boxes; `clusters` draws them in full, framed and
+    labelled. Either takes a module (anything with .parameters()), a list of them (e.g.
+    `model.layers`), a dict from names to them, or lists of Values; autograd.collapse says which
+    nodes belong to a group. The root is never collapsed.
+
+    A graph of more than `max_nodes` Values raises ValueError (None draws any size); `.pipe()`,
+    `.render()` and Jupyter's display stop a layout that takes longer than `timeout` seconds
+    with TimeoutError.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
     _check_size(order, max_nodes)
-    return _build_graph(order, _look(order, rankdir, theme, size, dpi), timeout)
+    # NOTE: without collapse or clusters nothing here looks at groups: no cost per node.
+    boxes = None if collapse is None else _assign(order, collapse, "draw_dot", keep=root)
+    frames = None if clusters is None else _assign(order, clusters, "draw_dot", keep=None)
+    look = _look(order, rankdir, theme, size, dpi, None if boxes is None else boxes.member)
+    return _build_graph(order, look, timeout, boxes=boxes, clusters=frames)
 
 
 def save_svg(
-    root: Value,
-    path: str | os.PathLike[str],
-    rankdir: str | None = None,
-    *,
-    theme: str = "light",
-    size: tuple[float, float] | None = None,
-    max_nodes: int | None = MAX_NODES,
-    timeout: float | None = RENDER_TIMEOUT,
+    root: Value, path: str | os.PathLike[str], rankdir: str | None = None, **options: Any
 ) -> Path:
-    """Draw the graph behind `root` (draw_dot's options) and write it to `path` as SVG.
+    """Draw the graph behind `root` with draw_dot's `options` and write it to `path` as SVG.
     Returns the path."""
-    graph = draw_dot(root, rankdir, theme=theme, size=size, max_nodes=max_nodes, timeout=timeout)
     path = Path(path)
-    path.write_bytes(graph.pipe(format="svg"))
+    path.write_bytes(draw_dot(root, rankdir, **options).pipe(format="svg"))
     return path
 
 
@@ -293,16 +287,10 @@ def save_png(
     rankdir: str | None = None,
     *,
     dpi: float = 144,
-    theme: str = "light",
-    size: tuple[float, float] | None = None,
-    max_nodes: int | None = MAX_NODES,
-    timeout: float | None = RENDER_TIMEOUT,
+    **options: Any,
 ) -> Path:
-    """Draw the graph behind `root` (draw_dot's options) and write it to `path` as a PNG of
+    """Draw the graph behind `root` with draw_dot's `options` and write it to `path` as a PNG of
     `dpi` pixels per inch (96 is a screen at 100 %, 144 at 150 %). Returns the path."""
-    graph = draw_dot(
-        root, rankdir, theme=theme, size=size, dpi=dpi, max_nodes=max_nodes, timeout=timeout
-    )
     path = Path(path)
-    path.write_bytes(graph.pipe(format="png"))
+    path.write_bytes(draw_dot(root, rankdir, dpi=dpi, **options).pipe(format="png"))
     return path

@@ -17,7 +17,8 @@ import pytest
 
 from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_png, save_svg
 from autograd.engine import topological_order
-from autograd.viz import LR_MAX_DEPTH, _record_text
+from autograd.themes import LR_MAX_DEPTH
+from autograd.viz import _record_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -39,7 +40,7 @@ def neuron() -> Value:
 
 def records(source: str) -> dict[str, str]:
     """Record node name -> its label, from DOT source."""
-    return dict(re.findall(r'^\t(v\d+) \[label="(.*?)"(?: |\])', source, flags=re.M))
+    return dict(re.findall(r'^\t+(v\d+) \[label="(.*?)"(?: |\])', source, flags=re.M))
 
 
 def edges(source: str) -> list[tuple[str, str]]:
@@ -571,3 +572,110 @@ def test_a_gradient_never_computed_is_not_drawn_as_zero() -> None:
     # The picture says what "grad ?" means, only when it shows one.
     assert "no backward pass has reached this value yet" in draw_dot((x * w).relu()).source
     assert "no backward pass" not in draw_dot(y).source
+
+
+# ----- big graphs collapsed ----------------------------------------------------------------------
+
+
+def mlp_sample() -> tuple[Any, Value]:
+    """One sample's forward pass through MLP(2, [16, 16, 1]): 437 values."""
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    y = model([Value(0.5, label="x0"), Value(-1.0, label="x1")])
+    y.backward()
+    return model, y
+
+
+def groups_in(source: str) -> dict[str, str]:
+    """Box name -> label, for the boxes of collapsed groups."""
+    return dict(re.findall(r'^\t(group\d+) \[label="(.*?)"', source, flags=re.M))
+
+
+def test_an_mlp_sample_collapses_to_a_box_per_layer() -> None:
+    model, y = mlp_sample()
+    assert len(topological_order(y)) == 437
+    source = draw_dot(y, collapse=model.layers).source
+    boxes = groups_in(source)
+    assert boxes == {
+        "group0": r"Layer\ 1|96 values",
+        "group1": r"Layer\ 2|320 values",
+        "group2": r"Layer\ 3|18 values",
+    }
+    # Outside the boxes: the two inputs and the output, the root, which is never collapsed.
+    assert sorted(records(source).values()) == [
+        "data 0.3318|grad 1", "x0|data 0.5|grad 1.094", "x1|data -1|grad 0.2153"
+    ]  # fmt: skip
+    assert 96 + 320 + 18 + 3 == 437
+    assert ("group0", "group1") in edges_with_labels(source)
+    assert edges_with_labels(source)[("group0", "group1")] == "16 values"
+    assert "rankdir=LR" in source  # five boxes deep as drawn
+
+
+def edges_with_labels(source: str) -> dict[tuple[str, str], str]:
+    found = re.findall(r'^\t(\w+) -> (\w+)(?: \[label=" (.*?)"\])?$', source, flags=re.M)
+    return {(a, b): label for a, b, label in found}
+
+
+def test_a_box_per_neuron_and_names_from_a_dict() -> None:
+    model, y = mlp_sample()
+    neurons = [n for layer in model.layers for n in layer.neurons]
+    assert len(groups_in(draw_dot(y, collapse=neurons).source)) == 33
+    named = draw_dot(y, collapse={"hidden": model.layers[0], "out": model.layers[2]}).source
+    assert [label.strip("{}").split("|")[0] for label in groups_in(named).values()] == [
+        "hidden",
+        "out",
+    ]
+    # Layer 2, not collapsed, is drawn in full: 320 records of its own.
+    assert len(records(named)) == 320 + 3
+
+
+def test_a_loss_after_the_network_stays_outside() -> None:
+    model, y = mlp_sample()
+    loss = (y - 1.0) ** 2
+    loss.label = "loss"
+    source = draw_dot(loss, collapse=model.layers).source
+    # The network's output is Layer 3's now (it is not the root); the loss is made from it and
+    # a target, so it and its constants stay outside.
+    assert groups_in(source)["group2"] == r"Layer\ 3|19 values"
+    labels = sorted(records(source).values())
+    assert len(labels) == len(topological_order(loss)) - (96 + 320 + 19)
+    assert any(label.startswith("loss|") for label in labels)
+
+
+def test_a_group_of_values_collapses_a_hand_written_neuron() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2, b = Value(-3.0, label="w1"), Value(1.0, label="w2"), Value(6.88, label="b")
+    out = (x1 * w1 + x2 * w2 + b).tanh()  # products, sums and the activation: 8 values
+    error = (out - 0.5) ** 2
+    source = draw_dot(error, collapse=[w1, w2, b]).source
+    assert groups_in(source) == {"group0": r"group\ 1|8 values"}
+    # x1, x2, the constant -0.5 (made by `- 0.5`), out - 0.5 and its square stay outside.
+    assert len(records(source)) == len(topological_order(error)) - 8
+
+
+def test_a_bad_group_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match=r"draw_dot: a group must be .* got str: 'layer'"):
+        draw_dot(neuron(), collapse=["layer"])
+    with pytest.raises(TypeError, match="got int"):
+        draw_dot(neuron(), clusters=3)
+
+
+def test_clusters_frame_and_label_each_group() -> None:
+    model, y = mlp_sample()
+    source = draw_dot(y, clusters={"output layer": model.layers[2]}).source
+    assert "subgraph cluster_0 {" in source
+    cluster = source.split("subgraph cluster_0 {", 1)[1].split("\t}", 1)[0]
+    assert 'label="output\\ layer"' in cluster or "label=output" in cluster
+    assert len(records(cluster)) == 18 + 1  # the root is in it too
+    assert len(records(source)) == 437
+
+
+def test_a_collapsed_mlp_renders(renderer: str) -> None:
+    model, y = mlp_sample()
+    svg = draw_dot(y, collapse=model.layers).pipe(format="svg")
+    nodes = svg_nodes(svg)
+    assert {"group0", "group1", "group2"} <= set(nodes)
+    assert nodes["group1"] == ["Layer 2", "320 values"]
+    width, _ = svg_size(svg)
+    assert width <= PAGE_PT

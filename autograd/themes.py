@@ -1,0 +1,113 @@
+"""How a graph looks: its direction, its theme (light, dark, transparent) and, for slides, a
+size and a resolution. Imports only autograd.engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from autograd.engine import Value
+
+# A graph at most this many values deep is drawn left to right, a deeper one top to bottom, so
+# that the notebooks' graphs (9 and 12 deep) fit a 1,400 px page without sideways scrolling.
+LR_MAX_DEPTH = 6
+
+
+@dataclass(frozen=True)
+class _Theme:
+    """The colours of one look. `background` "transparent" lets a slide's own colour through."""
+
+    background: str
+    ink: str  # text, borders and edges
+    box: str  # the fill of results of ops (and of op nodes)
+    input_fill: str
+    constant_fill: str
+    constant_ink: str
+    group_fill: str  # a collapsed module's box
+    # The stepper's: not yet known, a gradient still being summed, final, the current node and
+    # the nodes it sends to.
+    muted: str
+    partial: str
+    final: str
+    focus: str
+    target: str
+
+
+THEMES = {
+    "light": _Theme(
+        "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
+        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b",
+    ),
+    "dark": _Theme(
+        "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db", "#4c1d95",
+        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#fbbf24",
+    ),
+    # Light boxes on no background: readable on a light slide or a mid-tone one.
+    "transparent": _Theme(
+        "transparent", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
+        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b",
+    ),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Look:
+    """How a graph is drawn: the direction, the theme and, for slides, a size and a resolution."""
+
+    rankdir: str
+    theme: _Theme
+    size: tuple[float, float] | None = None  # inches: the drawing is scaled to fill it
+    dpi: float | None = None  # pixels per inch of PNG output
+
+
+def _look(
+    order: list[Value],
+    rankdir: str | None,
+    theme: str,
+    size: tuple[float, float] | None,
+    dpi: float | None,
+    boxed: dict[Value, int] | None = None,
+) -> _Look:
+    """The _Look for draw_dot's arguments, refusing bad ones with a ValueError. `boxed` gives
+    the nodes drawn as one box per group (draw_dot's collapse)."""
+    if rankdir is None:
+        rankdir = "LR" if _depth(order, boxed or {}) <= LR_MAX_DEPTH else "TB"
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_dot: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
+    if theme not in THEMES:
+        raise ValueError(f"draw_dot: theme must be one of {sorted(THEMES)}, got {theme!r}")
+    if size is not None and (len(size) != 2 or not all(s > 0 for s in size)):
+        raise ValueError(
+            f"draw_dot: size must be (width, height) in inches, both > 0, got {size!r}"
+        )
+    if dpi is not None and not dpi > 0:
+        raise ValueError(f"draw_dot: dpi must be a positive number, got {dpi!r}")
+    return _Look(rankdir, THEMES[theme], size, dpi)
+
+
+def _depth(order: list[Value], boxed: dict[Value, int]) -> int:
+    """The number of boxes on the longest path from a leaf to the root as drawn (a leaf alone:
+    1), where the members of one group in `boxed` share one box."""
+    depth: dict[Value, int] = {}
+    for node in order:
+        box = boxed.get(node)
+        depth[node] = max(
+            (depth[p] + (box is None or boxed.get(p) != box) for p in node._parents), default=1
+        )
+    return depth[order[-1]] if order else 0
+
+
+def _graph_attrs(look: _Look) -> dict[str, str]:
+    """The Digraph's graph attributes for `look`."""
+    attrs = {
+        "rankdir": look.rankdir,
+        "bgcolor": look.theme.background,
+        "ranksep": "0.25",
+        "nodesep": "0.2",
+    }
+    if look.size is not None:
+        # "!" scales the drawing up as well as down, so that it fills the size.
+        attrs["size"] = f"{look.size[0]:g},{look.size[1]:g}!"
+    if look.dpi is not None:
+        attrs["dpi"] = f"{look.dpi:g}"
+    return attrs
