@@ -8,10 +8,11 @@ items, as PyTorch's reduction="mean".
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
-from autograd import Number, Value, as_float
+from autograd import Number, Value, as_float, primitive, sigmoid
 
 # NOTE: a model's output is typed Value | list[Value] (its size is known only at run time), so
 # [model(x) for x in xs] is a list[Value | list[Value]] to mypy. The losses check every item at
@@ -67,10 +68,13 @@ def hinge_loss(scores: Items, labels: Items) -> Value:
     s, y = _pair(scores, labels, "hinge_loss")
     terms = []
     for i, (si, yi) in enumerate(zip(s, y)):
-        label = yi.data
-        if label not in (-1.0, 1.0):
-            raise ValueError(f"hinge_loss: label {i} is {label!r}; labels must be -1 or +1")
-        terms.append((1.0 - label * si).relu())
+        # The label is checked by comparing its Value and used as a detached copy, never read
+        # as a float: a compiled step (autograd.compile_grad) then guards the comparisons, which
+        # every label of -1 or +1 passes alike, instead of one trace per label value.
+        size = abs(yi)
+        if not 1.0 <= size <= 1.0:
+            raise ValueError(f"hinge_loss: label {i} is {yi.data!r}; labels must be -1 or +1")
+        terms.append((1.0 - yi.detach() * si).relu())
     return _mean(terms)
 
 
@@ -84,24 +88,26 @@ def binary_cross_entropy(probs_or_logits: Items, labels: Items, from_logits: boo
     x, y = _pair(probs_or_logits, labels, "binary_cross_entropy")
     terms = []
     for i, (xi, yi) in enumerate(zip(x, y)):
-        label = yi.data
-        if not 0.0 <= label <= 1.0:
-            raise ValueError(f"binary_cross_entropy: label {i} is {label!r}, outside [0, 1]")
+        # Comparisons on the label's Value (a compiled step guards them), as in hinge_loss.
+        if not 0.0 <= yi <= 1.0:
+            raise ValueError(f"binary_cross_entropy: label {i} is {yi.data!r}, outside [0, 1]")
         if from_logits:
-            terms.append(_softplus(xi) - label * xi)
+            terms.append(_softplus(xi) - yi.detach() * xi)
         else:
-            terms.append(_bce_on_probability(xi, label, i))
+            # Which terms the loss has depends on the label's value: a compiled step guards it.
+            terms.append(_bce_on_probability(xi, yi.data, i))
     return _mean(terms)
 
 
 def _bce_on_probability(p: Value, y: float, i: int) -> Value:
     """-(y log p + (1 - y) log(1 - p)), leaving out a term whose weight y or 1 - y is 0."""
-    if not 0.0 <= p.data <= 1.0:
+    # Comparisons on p, not reads of p.data: a compiled step guards them.
+    if not 0.0 <= p <= 1.0:
         raise ValueError(f"binary_cross_entropy: prediction {i} is {p.data!r}, not a probability")
     # NOTE: a confident wrong answer (p = 0 with y > 0, or p = 1 with y < 1) has an infinite
     # loss. PyTorch clamps each log at -100 there; we refuse instead and point at the stable
     # alternative. A term with weight 0 is left out, so p = 1 with y = 1 costs exactly 0.
-    if (p.data == 0.0 and y > 0.0) or (p.data == 1.0 and y < 1.0):
+    if (p <= 0.0 and y > 0.0) or (p >= 1.0 and y < 1.0):
         raise ValueError(
             f"binary_cross_entropy: prediction {i} is {p.data!r} for label {y!r}, an infinite "
             f"loss; pass logits with from_logits=True instead"
@@ -114,16 +120,19 @@ def _bce_on_probability(p: Value, y: float, i: int) -> Value:
     return -sum(parts[1:], parts[0])
 
 
-def _softplus(z: Value) -> Value:
-    """softplus(z) = log(1 + exp(z)).  d/dz = sigmoid(z)"""
+def _softplus_forward(z: float) -> float:
     # NOTE: exp only ever sees a non-positive number, so z = +-1000 cannot overflow:
-    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). Branching on the data picks a smooth
-    # formula on each side; both give sigmoid(0) = 0.5 as the slope at 0. Without a log1p op,
-    # log(1 + tiny) rounds to 0, so softplus(z) for z < -37 is 0.0 instead of about exp(z):
-    # an absolute error below 1e-16.
-    if z.data > 0:
-        return z + (1.0 + (-z).exp()).log()
-    return (1.0 + z.exp()).log()
+    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). The branch is on a float inside the
+    # op's forward, so a compiled step replays it for any z (a branch on z.data in Python would
+    # be a read it cannot replay). Without log1p, log(1 + tiny) rounds to 0, so softplus(z) for
+    # z < -37 is 0.0 instead of about exp(z): an absolute error below 1e-16.
+    if z > 0:
+        return z + math.log(1.0 + math.exp(-z))
+    return math.log(1.0 + math.exp(z))
+
+
+# softplus(z) = log(1 + exp(z)).  d/dz = sigmoid(z), smooth at 0 (slope 0.5).
+_softplus = primitive("softplus", _softplus_forward, lambda g, out, z: (g * sigmoid(z),))
 
 
 def cross_entropy(logits: Value | Sequence[object], target_index: int | Sequence[int]) -> Value:
@@ -199,8 +208,17 @@ def _nll_of_softmax(logits: object, t: object) -> Value:
     # NOTE: with m = max_j z_j, -log softmax(z)[t] = log(sum_j exp(z_j - m)) - (z_t - m). Every
     # exp sees a number <= 0 and one of them is exp(0) = 1, so [1000, 0, -1000] stays finite,
     # and m never meets the small log-sum: the naive (log(sum) + m) - z_t rounds ln 2 away
-    # for two logits of 1e16 (giving 0.0). m is a plain float: it cancels out of the loss,
+    # for two logits of 1e16 (giving 0.0). m is detached: it cancels out of the loss,
     # so it needs no gradient. This is how PyTorch's log_softmax computes it.
-    m = max(zi.data for zi in z)
+    # m is built as max(m, z_j) = m + relu(z_j - m), then detached, rather than as max() of the
+    # floats: relu's branch is inside the op, so a compiled step replays it for any logits
+    # (max() of z.data would be a read it cannot replay; max() of the Values a guard that fails
+    # whenever another logit becomes the largest). m + relu(z_j - m) is exactly m where
+    # z_j <= m and exactly z_j where z_j - m is exact (as for nearby logits); elsewhere within a
+    # rounding of the max, which the formula does not need exactly: any m gives the same loss.
+    m = z[0]
+    for zj in z[1:]:
+        m = m + (zj - m).relu()
+    m = m.detach()
     exps = [(zi - m).exp() for zi in z]
     return sum(exps[1:], exps[0]).log() - (z[index] - m)
