@@ -2,6 +2,7 @@
 
     from nn import Module, Neuron, Layer, MLP, SGD, Adam, mse_loss, hinge_loss, \
         binary_cross_entropy, cross_entropy
+    from nn import to_torch, from_torch      # the same network in PyTorch, and back
 
 Also here: toy datasets (make_moons, make_circles, make_spiral, make_xor, and signed_labels for
 hinge_loss's -1/+1 labels) and the textbook delta rules written by hand (delta_rule_step),
@@ -30,6 +31,7 @@ from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
 from nn.optim import SGD, Adam
+from nn.torch_bridge import from_torch, to_torch
 
 __all__ = [
     "MLP",
@@ -41,6 +43,7 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "delta_rule_step",
+    "from_torch",
     "hinge_loss",
     "make_circles",
     "make_moons",
@@ -48,4 +51,5 @@ __all__ = [
     "make_xor",
     "mse_loss",
     "signed_labels",
+    "to_torch",
 ]
