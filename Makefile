@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean notebooks lab demo bench
+.PHONY: test lint venv clean notebooks lab demo pictures bench
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
 $(VENV)/.dev-installed: pyproject.toml
@@ -50,6 +50,10 @@ $(VENV)/.demo-installed: pyproject.toml
 
 demo: $(VENV)/.demo-installed
 	$(PY) -m nn.demo
+
+# The README's two pictures are the demo's: regenerate them after a change to what it draws.
+pictures: demo
+	cp out/decision_boundary.png out/neuron_graph.svg notebooks/images/
 
 # Speed against micrograd 0.1.0 and a hand-written float floor (the `bench` extra). Never part
 # of `make test`: it prints the table and writes benchmarks/RESULTS.md.
