@@ -1,0 +1,196 @@
+"""Programs of the micrograd family on chainrule: attributes of their own on Values, a guiding
+error for each micrograd habit the engine cannot honour, and whole training programs compared
+with micrograd 0.1.0 (and with their own closure engine) step by step.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from autograd import Value, gradcheck, no_grad, primitive, topological_order
+from nn import MLP
+from tests.micrograd_programs import ClosureValue, moons_program, yinyang_program
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _graph(tag: bool) -> list[Value]:
+    """A small graph with a node used twice; with tag=True every node gets attributes."""
+    w, x, b = Value(0.7), Value(-1.3), Value(0.2)
+    h = (w * x + b).tanh()
+    y = h * h + h.exp() / w
+    nodes = [w, x, b, h, y]
+    if tag:
+        for i, v in enumerate(nodes):
+            v.m = 0.0  # type: ignore[attr-defined]
+            setattr(v, "_vis_color", f"color{i}")  # noqa: B010
+    y.backward()
+    return nodes
+
+
+# ----- attributes of the user's own ---------------------------------------------------------------
+
+
+def test_attributes_on_leaves_and_results_survive_backward_and_change_no_gradient() -> None:
+    plain_nodes = _graph(tag=False)
+    nodes = _graph(tag=True)
+    assert [v.grad for v in nodes] == [v.grad for v in plain_nodes]
+    assert [v.data for v in nodes] == [v.data for v in plain_nodes]
+    for i, v in enumerate(nodes):
+        assert (v.m, v._vis_color) == (0.0, f"color{i}")  # type: ignore[attr-defined]
+    assert len(topological_order(nodes[-1])) == len(topological_order(plain_nodes[-1]))
+    assert all(not vars(v) for v in plain_nodes)  # nodes without attributes have no dict
+
+
+def test_attributes_live_beside_the_engine_fields() -> None:
+    p = Value(1.5, label="p")
+    p.m = 0.25  # type: ignore[attr-defined]
+    p.data = 2.0  # an engine field: a slot, not an entry of the attribute dict
+    p.grad = 0
+    assert vars(p) == {"m": 0.25}
+    assert (p.data, p.label, getattr(p, "v", None), hasattr(p, "v")) == (2.0, "p", None, False)
+    del p.m  # type: ignore[attr-defined]
+    assert vars(p) == {}
+    with pytest.raises(AttributeError, match="'Value' object has no attribute 'm'"):
+        p.m  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_value_kept_in_an_attribute_is_not_a_parent() -> None:
+    w = Value(3.0)
+    w.m = Value(100.0)  # type: ignore[attr-defined]
+    y = w * w
+    y.note = w.m  # type: ignore[attr-defined]
+    y.backward()
+    assert topological_order(y) == [w, y]
+    assert (w.grad, w.m.grad) == (6.0, 0.0)  # type: ignore[attr-defined]
+
+
+def test_attributes_on_a_result_made_without_grad() -> None:
+    w = Value(0.5)
+    with no_grad():
+        y = w * 4.0
+    y.step = 7  # type: ignore[attr-defined]
+    assert (y.data, y.step, y._parents) == (2.0, 7, ())  # type: ignore[attr-defined]
+
+
+# ----- micrograd habits get a guiding error -------------------------------------------------------
+
+leaf = Value(0.5)
+HABITS: dict[str, Callable[[], object]] = {
+    "Value(data, children, op)": lambda: Value(math.tanh(0.5), (leaf,), "tanh"),
+    "Value(data, children)": lambda: Value(0.25, (leaf, leaf)),
+    "children as a list": lambda: Value(0.25, [leaf, leaf]),
+    "children as a set": lambda: Value(0.25, {leaf}),
+    "an empty children tuple and op": lambda: Value(1.0, (), ""),
+}
+
+
+def _refused_by_hand_backward(node: Value, closure: Callable[[], None]) -> None:
+    node._backward = closure  # type: ignore[assignment,method-assign]
+
+
+def _assert_guides(error: pytest.ExceptionInfo[TypeError]) -> None:
+    message = str(error.value)
+    assert "micrograd" in message
+    assert "primitive(name, forward, rule)" in message
+    assert "(g, out, *parents)" in message
+    assert "README section 'Coming from micrograd'" in message
+
+
+@pytest.mark.parametrize("habit", HABITS.values(), ids=HABITS.keys())
+def test_micrograds_constructor_says_what_to_do_instead(habit: Callable[[], object]) -> None:
+    with pytest.raises(TypeError) as error:
+        habit()
+    _assert_guides(error)
+
+
+def test_a_backward_closure_set_by_hand_is_refused_and_changes_nothing() -> None:
+    w = Value(0.8)
+    out = w.tanh()
+    rule = out._backward
+    called = []
+
+    def _backward() -> None:  # micrograd's zero-argument closure
+        called.append(True)
+        w.grad += (1 - out.data**2) * out.grad
+
+    for node in (out, w):  # an op result and a leaf
+        with pytest.raises(TypeError, match=r"setting out\._backward by hand") as error:
+            _refused_by_hand_backward(node, _backward)
+        _assert_guides(error)
+    assert out._backward is rule
+    assert w._backward is None
+    out.backward()
+    assert not called
+    assert w.grad == pytest.approx(1 - math.tanh(0.8) ** 2, rel=1e-15)
+
+
+def test_the_readme_has_the_section_the_errors_name() -> None:
+    with pytest.raises(TypeError) as error:
+        Value(1.0, (), "")
+    section = re.search(r"README section '([^']+)'", str(error.value))
+    assert section is not None
+    assert f"## {section.group(1)}" in README.read_text(encoding="utf-8").splitlines()
+
+
+def test_the_advice_works_a_primitive_does_what_the_closure_did() -> None:
+    tanh_op = primitive("tanh_op", math.tanh, lambda g, out, x: (g * (1 - out * out),))
+    ours = Value(0.3)
+    (tanh_op(ours) * 2.0).backward()
+    theirs = ClosureValue(0.3)
+    (theirs.tanh() * 2.0).backward()
+    assert ours.grad == pytest.approx(theirs.grad, rel=1e-15)
+    assert gradcheck(lambda v: tanh_op(v) * v, [0.3])
+
+
+# ----- whole programs of the micrograd family -----------------------------------------------------
+
+
+def _largest_difference(ours: list[list[float]], theirs: list[list[float]]) -> float:
+    """max |a - b| / max(1, |b|) over the numbers of two runs, row by row."""
+    assert [len(row) for row in ours] == [len(row) for row in theirs]
+    return max(
+        abs(a - b) / max(1.0, abs(b))
+        for row, other in zip(ours, theirs)
+        for a, b in zip(row, other)
+    )
+
+
+def test_micrograds_nn_with_an_adamw_on_its_parameters_matches_micrograd() -> None:
+    micrograd_engine = pytest.importorskip("micrograd.engine")
+    ours = moons_program(Value, steps=4)
+    theirs = moons_program(micrograd_engine.Value, steps=4)
+    # Each step: the loss, then every parameter after the update.
+    assert _largest_difference(ours, theirs) <= 1e-9
+    assert ours[-1][0] < 0.5 * ours[0][0]  # it trains
+
+
+def test_the_yinyang_program_matches_its_own_closure_engine() -> None:
+    ours = yinyang_program(Value, steps=10)
+    theirs = yinyang_program(ClosureValue, steps=10)
+    kinds = [kind for kind, _ in ours]
+    assert kinds == [kind for kind, _ in theirs]
+    assert (kinds.count("val"), kinds.count("train")) == (2, 10)
+    assert _largest_difference([[v for _, v in ours]], [[v for _, v in theirs]]) <= 1e-9
+    assert ours[-1][1] < ours[1][1]  # the train loss falls
+
+
+def test_one_unit_hidden_layers_work() -> None:
+    model = MLP(2, [4, 1, 1], seed=0)
+    out = model([0.5, -1.0])
+    assert isinstance(out, Value)
+    out.backward()
+    assert len(model.parameters()) == 4 * 3 + 1 * 5 + 1 * 2
+    assert all(p.grad != 0.0 for p in model.layers[2].parameters())
+
+
+def test_micrograds_one_unit_hidden_layer_breaks_the_next_layer() -> None:
+    # What the README says of micrograd 0.1.0: its Layer returns a bare Value for nout=1.
+    micrograd_nn = pytest.importorskip("micrograd.nn")
+    with pytest.raises(TypeError, match="'Value' object is not iterable"):
+        micrograd_nn.MLP(2, [4, 1, 1])([0.5, -1.0])
