@@ -166,7 +166,7 @@ DIV = Primitive("/", _divide, _divide_rule)
 def _power(x: float, y: float) -> float:
     if x == 0 and y < 0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {y!r}")
-    if x < 0 and not y.is_integer():
+    if x < 0 and math.isfinite(y) and not y.is_integer():  # (-2) ** -inf is 0, as in IEEE
         raise ValueError(f"pow: negative base {x!r} to the non-integer power {y!r}")
     try:
         return x**y
@@ -194,17 +194,17 @@ def _power_dx(g: Any, x: Any, y: Any) -> Any:
     return g * y * _raise(x, y - 1)
 
 
-def _power_dy(g: Any, out: Any, x: Any) -> Any:
+def _power_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
     """d/dy x**y = x**y log(x), with PyTorch's conventions at x <= 0."""
     if x > 0:
         return g * (out * log(x))
-    if float(x) == 0:
+    if float(x) == 0 and y >= 0:
         return g * 0.0  # NOTE: 0**y is 0 for every y > 0 (negative y raised in the forward)
     return g * math.nan  # NOTE: log of a negative base (or of nan) has no real value
 
 
 # x ** y for a Value exponent.  d/dx = y x**(y-1), d/dy = x**y log(x)
-POW = Primitive("**", _power, lambda g, out, x, y: (_power_dx(g, x, y), _power_dy(g, out, x)))
+POW = Primitive("**", _power, lambda g, out, x, y: (_power_dx(g, x, y), _power_dy(g, out, x, y)))
 
 # x ** n for a constant n.  d/dx = n x**(n-1)
 # NOTE: x**0 is the constant 1, so its derivatives are exactly 0 for every x, as in PyTorch.
@@ -285,12 +285,12 @@ RELU = Primitive("relu", _relu, _relu_rule)
 
 
 def _abs_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    # NOTE: abs'(0) = 0, PyTorch's subgradient at the kink (g * sign(x), sign(0) = 0).
+    # NOTE: abs'(0) = 0, PyTorch's subgradient at the kink; PyTorch's sign(nan) is 0 too.
     if x > 0:
         return (g,)
     if x < 0:
         return (-g,)
-    return (g * (0.0 if float(x) == 0 else math.nan),)
+    return (g * 0.0,)
 
 
 # |x|.  d/dx = sign(x)

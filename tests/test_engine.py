@@ -3,14 +3,26 @@ bad input."""
 
 from __future__ import annotations
 
+import inspect
 import math
+import threading
 from fractions import Fraction
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from autograd import Value, dot, engine, grad, no_grad, topological_order
+from autograd import (
+    Value,
+    detect_anomaly,
+    dot,
+    enable_grad,
+    engine,
+    grad,
+    has_grad,
+    no_grad,
+    topological_order,
+)
 from tests.conftest import floats_in
 from tests.op_cases import OP_CASES, OpCase
 
@@ -549,3 +561,154 @@ def test_division_by_a_subnormal_is_pythons() -> None:
     assert (Value(0.0) / 5e-324).data == 0.0
     assert (Value(5e-324) / 1e-300).data == 5e-324 / 1e-300
     assert (Value(1.0) / 5e-324).data == math.inf
+
+
+# ----- grad mode per thread, create_graph, anomaly mode ------------------------------------------
+
+
+def test_grad_mode_is_per_thread() -> None:
+    # One thread sits inside no_grad() while another builds graphs: the second records.
+    inside, done = threading.Event(), threading.Event()
+    recorded: list[bool] = []
+
+    def idle_in_no_grad() -> None:
+        with no_grad():
+            inside.set()
+            done.wait(10)
+
+    def build() -> None:
+        inside.wait(10)
+        x = Value(2.0)
+        recorded.append((x * x)._parents == (x, x))
+
+    threads = [threading.Thread(target=idle_in_no_grad), threading.Thread(target=build)]
+    for t in threads:
+        t.start()
+    threads[1].join(10)
+    done.set()
+    threads[0].join(10)
+    assert recorded == [True]
+
+
+def test_two_threads_training_with_interleaved_no_grad_lose_no_gradient() -> None:
+    from nn import MLP, SGD, mse_loss
+
+    def train(seed: int, barrier: threading.Barrier, out: list[list[float]]) -> None:
+        model = MLP(2, [4, 1], seed=seed)
+        optimizer = SGD(model.parameters(), lr=0.05)
+        losses = []
+        for step in range(60):
+            barrier.wait(10)  # both threads step in lock step, so no_grad() blocks interleave
+            loss = mse_loss([model([0.5, -1.0 + step / 60])], [0.3])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()  # inside no_grad()
+            losses.append(loss.data)
+        out.append(losses)
+
+    def run(seeds: list[int]) -> list[list[float]]:
+        barrier = threading.Barrier(len(seeds))
+        results: list[list[list[float]]] = [[] for _ in seeds]
+        threads = [
+            threading.Thread(target=train, args=(s, barrier, r)) for s, r in zip(seeds, results)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        return [r[0] for r in results]
+
+    together = run([1, 2])
+    assert together == run([1]) + run([2])  # the same losses as each thread alone
+
+
+def test_create_graph_records_inside_no_grad() -> None:
+    x = Value(1.5)
+    y = x**3
+    with no_grad():
+        dx, = grad(y, [x], create_graph=True)  # fmt: skip
+        assert (x * 2)._parents == ()  # still off outside the pass
+    d2x, = grad(dx, [x])  # fmt: skip
+    assert dx.data == pytest.approx(3 * 1.5**2)
+    assert d2x.data == pytest.approx(6 * 1.5)
+
+
+def test_enable_grad_inside_no_grad() -> None:
+    x = Value(2.0)
+    with no_grad():
+        with enable_grad():
+            assert (x * x)._parents == (x, x)
+        assert (x * x)._parents == ()
+
+
+def test_detect_anomaly_names_the_forward_op_its_inputs_and_the_line() -> None:
+    big = Value(math.inf)
+    with detect_anomaly(), pytest.raises(FloatingPointError) as caught:
+        big - big  # inf - inf is nan
+    line = inspect.currentframe().f_lineno - 1  # type: ignore[union-attr]
+    message = str(caught.value)
+    assert "+ of (inf, -inf) is nan" in message
+    assert f"test_engine.py:{line}" in message
+
+
+def test_detect_anomaly_names_the_backward_op_and_where_its_node_was_made() -> None:
+    x = Value(0.0)
+    with detect_anomaly():
+        root = x.sqrt()  # sqrt'(0) is inf; times an upstream 0 it is nan
+        line = inspect.currentframe().f_lineno - 1  # type: ignore[union-attr]
+        y = root * 0.0
+        with pytest.raises(FloatingPointError) as caught:
+            y.backward()
+    message = str(caught.value)
+    assert "backward of sqrt" in message and "(0.0)" in message
+    assert f"test_engine.py:{line}" in message
+    assert x.grad == 0.0  # nothing was changed
+    # Outside the block nothing is checked: the same graph gives nan quietly.
+    y.backward()
+    assert math.isnan(x.grad)
+
+
+def test_detect_anomaly_passes_nan_that_came_in() -> None:
+    with detect_anomaly():
+        x = Value(math.nan)
+        y = (x * 2).tanh()  # nan in, nan out: not an anomaly
+        y.backward()
+    assert math.isnan(y.data)
+
+
+# ----- small contract details ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", [None, 3, b"x"])
+def test_a_label_must_be_a_string(label: object) -> None:
+    with pytest.raises(TypeError, match=f"label must be a str, got {type(label).__name__}"):
+        Value(1.0, label=label)  # type: ignore[arg-type]
+
+
+def test_grad_takes_any_iterable_of_inputs() -> None:
+    x, y = Value(2.0), Value(3.0)
+    out = x * y
+    assert [g.data for g in grad(out, (v for v in [x, y]))] == [3.0, 2.0]
+    assert [g.data for g in grad(out, {x: 1}.keys())] == [3.0]
+
+
+def test_builtin_abs_is_the_abs_op() -> None:
+    x = Value(-1.5)
+    y = abs(x)
+    assert y.data == 1.5
+    assert y._op == "abs"
+    y.backward()
+    assert x.grad == -1.0
+
+
+def test_has_grad_tells_never_computed_from_zero() -> None:
+    x, unused = Value(-1.0), Value(4.0)
+    y = x.relu()
+    assert not has_grad(x) and not has_grad(y)
+    assert x.grad == 0.0 and repr(x.grad) == "0.0"
+    grad(y, [x])  # grad() leaves .grad alone
+    assert not has_grad(x)
+    y.backward()
+    assert has_grad(x) and x.grad == 0.0  # reached, and zero
+    assert has_grad(y) and not has_grad(unused)
+    assert type(x.grad) is float
