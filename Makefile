@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean notebooks lab demo pictures bench
+.PHONY: test lint venv clean notebooks lab demo pictures bench fuzz
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
 $(VENV)/.dev-installed: pyproject.toml
@@ -24,6 +24,11 @@ lint: venv
 
 test: lint
 	$(PY) -m pytest
+
+# The long random-graph fuzz against PyTorch float64 (10,000 graphs, up to third derivatives).
+# Needs torch: .venv/bin/python -m pip install 'torch==2.13.0'
+fuzz: venv
+	$(PY) -m pytest -m fuzz -q tests/test_engine_graphs.py
 
 # Execute every notebook afresh and write its outputs back in place (commit the result).
 notebooks: venv

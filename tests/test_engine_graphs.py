@@ -6,16 +6,39 @@ so nodes are shared by later ones (fan-out) and an input may reach the output al
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, dot, grad, gradcheck
+from autograd import Value, dot, grad, gradcheck, primitive, sigmoid, tanh
 from tests.conftest import floats_in
+
+# Users' own primitives, one with a constant, beside the built-in ops: on tensors, the same
+# function written with torch's ops.
+softplus = primitive(
+    "softplus",
+    lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0),
+    lambda g, out, x: (g * sigmoid(x),),
+)
+scaled_tanh = primitive(
+    "scaled_tanh",
+    lambda x, *, k: k * math.tanh(x),
+    lambda g, out, x, *, k: (g * k * (1.0 - tanh(x) * tanh(x)),),
+)
+
+
+def user_softplus(a: Any) -> Any:
+    return softplus(a) if isinstance(a, Value) else a.exp().log1p()
+
+
+def user_scaled_tanh(a: Any) -> Any:
+    return scaled_tanh(a, k=1.5) if isinstance(a, Value) else 1.5 * a.tanh()
+
 
 # Each op is written once and runs on chainrule Values and on torch tensors alike.
 UNARY: dict[str, Callable[[Any], Any]] = {
@@ -29,6 +52,8 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     "log_of_1_plus_square": lambda a: (1 + a * a).log(),
     "sqrt_of_1_plus_square": lambda a: (1 + a * a).sqrt(),
     "inverse_of_1_plus_square": lambda a: 2 / (1 + a * a),
+    "softplus": user_softplus,
+    "scaled_tanh": user_scaled_tanh,
 }
 KINKED: dict[str, Callable[[Any], Any]] = {
     "relu": lambda a: a.relu(),
@@ -49,6 +74,7 @@ BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / (1 + b * b),
+    "div_raw": lambda a, b: a / (b.sigmoid() + 0.25),
     "pow": lambda a, b: (1 + a * a) ** b.tanh(),
 }
 
@@ -146,3 +172,63 @@ def test_random_graphs_second_derivatives_match_pytorch(program: Program) -> Non
                 t_second = torch.autograd.grad(t_first, ts[j], retain_graph=True, allow_unused=True)
                 expected = 0.0 if t_second[0] is None else t_second[0].item()
             assert hessian[i][j] == pytest.approx(expected, rel=1e-8, abs=1e-8), (i, j)
+
+
+def derivatives_to_third_order(program: Program) -> tuple[list[Any], list[Any]]:
+    """Every derivative of the output up to the third, chainrule's and torch's, in one order:
+    d/dx_i, then d2/dx_i dx_j, then d3/dx_i dx_j dx_k (i <= j <= k)."""
+    torch = pytest.importorskip("torch")
+    xs = [Value(x) for x in program[0]]
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in program[0]]
+    ours: list[Any] = []
+    theirs: list[Any] = []
+    n = len(xs)
+    for indices in itertools.chain.from_iterable(
+        itertools.combinations_with_replacement(range(n), order) for order in (1, 2, 3)
+    ):
+        ours.append(nth_derivative(run(program, xs), xs, indices))
+        theirs.append(torch_nth_derivative(torch, run(program, ts), ts, indices))
+    return ours, theirs
+
+
+def nth_derivative(out: Value, xs: list[Value], indices: tuple[int, ...]) -> float:
+    d = out
+    for i in indices:
+        d = grad(d, [xs[i]], create_graph=True)[0]
+    return d.data
+
+
+def torch_nth_derivative(torch: Any, out: Any, ts: list[Any], indices: tuple[int, ...]) -> float:
+    d = out
+    for i in indices:
+        if not d.requires_grad:
+            return 0.0
+        (d,) = torch.autograd.grad(d, ts[i], create_graph=True, allow_unused=True)
+        if d is None:
+            return 0.0
+    return float(d.item())
+
+
+def check_third_order(program: Program) -> None:
+    assume(reasonable(run(program, [Value(x) for x in program[0]])))
+    ours, theirs = derivatives_to_third_order(program)
+    assume(all(math.isfinite(t) and abs(t) < 1e6 for t in theirs))
+    for k, (a, b) in enumerate(zip(ours, theirs)):
+        assert a == pytest.approx(b, rel=1e-7, abs=1e-7), (k, a, b)
+
+
+@settings(max_examples=30)
+@given(programs(kinks=True))
+def test_random_graphs_third_derivatives_match_pytorch(program: Program) -> None:
+    check_third_order(program)
+
+
+# `make fuzz` runs this; a plain `pytest` (and CI) deselects it (see pyproject's markers).
+FUZZ_GRAPHS = 10_000
+
+
+@pytest.mark.fuzz
+@settings(max_examples=FUZZ_GRAPHS, derandomize=False, database=None)
+@given(programs(kinks=True))
+def test_fuzz_random_graphs_against_pytorch_to_third_order(program: Program) -> None:
+    check_third_order(program)
