@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import demo_step, drawing, graphs
+from benchmarks import demo_step, drawing, graphs, modes
 from benchmarks.harness import table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -24,10 +24,13 @@ def main() -> None:
         rows += graphs.run_sum([10_000], repeats=3)
         rows += graphs.run_memory(100_000)
         rows += drawing.run(repeats=3)
+        rows += modes.run(repeats=3)
     else:
         rows = [demo_step.run(blocks=7, steps_per_block=3)]
         # The same step without the cyclic GC: what the GC costs each implementation.
         rows += [demo_step.run(blocks=5, steps_per_block=3, gc_enabled=False)]
+        # The same step with chainrule inside detect_anomaly(): what watching for NaN costs.
+        rows += [demo_step.run(blocks=5, steps_per_block=3, anomaly=True)]
         # A million-op graph costs micrograd about a minute and gigabytes: fewer repetitions.
         rows += graphs.run_chain([1_000, 10_000, 100_000], repeats=5)
         rows += graphs.run_chain([1_000_000], repeats=3)
@@ -35,6 +38,7 @@ def main() -> None:
         rows += graphs.run_sum([1_000_000], repeats=3)
         rows += graphs.run_memory(1_000_000)
         rows += drawing.run(repeats=21)
+        rows += modes.run(repeats=7)
     notes = [f"- {row.workload}: {row.note}" for row in rows if row.note]
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "

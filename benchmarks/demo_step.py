@@ -18,6 +18,7 @@ from collections.abc import Callable
 import micrograd.engine
 import micrograd.nn
 
+import autograd
 import nn
 from benchmarks.harness import Case, Row, clock, interleave
 
@@ -184,7 +185,13 @@ IMPLEMENTATIONS: dict[str, Callable[[list[float], list[list[float]], list[int]],
 }
 
 
-def run(blocks: int, steps_per_block: int, gc_enabled: bool = True) -> Row:
+def _anomaly_block(step: Step, losses: list[float], steps: int) -> float:
+    """_block with chainrule's steps inside detect_anomaly(), to show what it costs."""
+    with autograd.detect_anomaly():
+        return _block(step, losses, steps)
+
+
+def run(blocks: int, steps_per_block: int, gc_enabled: bool = True, anomaly: bool = False) -> Row:
     """Time blocks of consecutive steps, implementations taking turns block by block.
 
     Timing a block rather than one step charges each implementation for the garbage its
@@ -197,9 +204,11 @@ def run(blocks: int, steps_per_block: int, gc_enabled: bool = True) -> Row:
     cases: dict[str, Case] = {}
     for name, make in IMPLEMENTATIONS.items():
         step = make(weights, xs, ys)
-        cases[name] = functools.partial(_block, step, losses[name], steps_per_block)
+        block = _anomaly_block if anomaly and name == "chainrule" else _block
+        cases[name] = functools.partial(block, step, losses[name], steps_per_block)
     samples = interleave(cases, blocks, gc_enabled)
     gc_state = "" if gc_enabled else ", cyclic GC disabled"
+    gc_state += ", chainrule inside detect_anomaly()" if anomaly else ""
     row = Row(f"demo step: MLP(2,[16,16,1]), 100 points{gc_state}", "1 step", samples)
     reference = losses["floor"]
     for name, trajectory in losses.items():
