@@ -36,11 +36,14 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value | Number]:
     collection of inputs (a list, a tuple, a 1-D numpy array); a dict, a set or a string is
     refused rather than read through its keys, in no fixed order, or letter by letter.
     """
-    if isinstance(x, (Value, numbers.Number)):
+    if type(x) is list:  # the usual case, first: this runs for every neuron of every sample
+        inputs = x
+    elif isinstance(x, (Value, numbers.Number)):
         return [x]
-    if isinstance(x, (str, bytes, Mapping, Set)) or not isinstance(x, Iterable):
+    elif isinstance(x, (str, bytes, Mapping, Set)) or not isinstance(x, Iterable):
         raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}")
-    inputs = list(x)
+    else:
+        inputs = list(x)
     if len(inputs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(inputs)}")
     return inputs
