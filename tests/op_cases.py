@@ -89,6 +89,7 @@ OP_CASES = [
         "relu", lambda x: x.relu(), lambda x: max(0.0, x), ((-5, 5),), ("relu",), avoid=_near_zero
     ),
     OpCase("abs", lambda x: x.abs(), abs, ((-5, 5),), ("abs",), avoid=_near_zero),
+    OpCase("builtin_abs", lambda x: abs(x), abs, ((-5, 5),), ("__abs__",), avoid=_near_zero),
     OpCase(
         "dot",
         lambda w1, w2, x1, x2: dot([w1, w2], [x1, x2]),

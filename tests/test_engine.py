@@ -52,7 +52,7 @@ def test_every_public_op_is_in_the_table() -> None:
     covered = {name for case in OP_CASES for name in case.covers}
     dunders = {
         "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
-        "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__",
+        "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__neg__", "__abs__",
     }  # fmt: skip
     methods = {
         name

@@ -348,3 +348,15 @@ def test_d_dx_of_x_to_a_value_zero_is_zero_everywhere(x0: float) -> None:
     out.backward()
     assert out.data == 1.0
     assert x.grad == 0.0
+
+
+def test_the_mixed_derivative_of_a_power_at_exponent_zero_is_the_true_one() -> None:
+    # d2/dx dy x**y = x**(y-1) (1 + y log x), which is 1/x at y = 0. PyTorch gives 0 there: it
+    # masks d/dx to a constant where y == 0 (docs/edges.md lists this difference).
+    x, y = Value(2.0), Value(0.0)
+    dx, = grad(x**y, [x], create_graph=True)  # fmt: skip
+    d2, = grad(dx, [y])  # fmt: skip
+    h = 1e-6
+    numeric = ((2.0**h) * h / 2.0 - (2.0**-h) * -h / 2.0) / (2 * h)  # central difference of dx
+    assert d2.data == pytest.approx(0.5, rel=1e-12)
+    assert d2.data == pytest.approx(numeric, rel=1e-6)
