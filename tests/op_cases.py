@@ -12,7 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import dot
+from autograd import dot, primitive, sigmoid
+
+# A user's own primitive, in the table like the built-in ops (and used by the tests of
+# primitive() and by the random graphs): log(1 + e^x), written so that it never overflows.
+softplus = primitive(
+    "softplus",
+    lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0),
+    lambda g, out, x: (g * sigmoid(x),),
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ OP_CASES = [
         ((-3, 3),) * 2,
         ("dot",),
     ),
+    OpCase("user_softplus", softplus, lambda x: math.log1p(math.exp(x)), ((-5, 5),), ()),
     OpCase("sin", lambda x: x.sin(), math.sin, ((-5, 5),), ("sin",)),
     OpCase("cos", lambda x: x.cos(), math.cos, ((-5, 5),), ("cos",)),
 ]

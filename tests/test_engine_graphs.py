@@ -15,16 +15,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value, dot, grad, gradcheck, primitive, sigmoid, tanh
+from autograd import Value, dot, grad, gradcheck, primitive, tanh
 from tests.conftest import floats_in
+from tests.op_cases import softplus
 
 # Users' own primitives, one with a constant, beside the built-in ops: on tensors, the same
 # function written with torch's ops.
-softplus = primitive(
-    "softplus",
-    lambda x: math.log1p(math.exp(-abs(x))) + max(x, 0.0),
-    lambda g, out, x: (g * sigmoid(x),),
-)
 scaled_tanh = primitive(
     "scaled_tanh",
     lambda x, *, k: k * math.tanh(x),
