@@ -18,6 +18,7 @@ from autograd.engine import (
     primitive,
     topological_order,
 )
+from autograd.frames import save_animation, save_frames
 from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
 from autograd.page import StepperPage
 from autograd.primitives import (
@@ -63,6 +64,8 @@ __all__ = [
     "numerical_grad",
     "primitive",
     "relu",
+    "save_animation",
+    "save_frames",
     "save_png",
     "save_svg",
     "sigmoid",

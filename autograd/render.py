@@ -39,6 +39,9 @@ _WIDTH_WARNING = re.compile(
 )
 
 
+_RASTER = {"png", "jpg", "jpeg", "jpe", "gif", "bmp", "webp", "tif", "tiff"}
+
+
 class RendererNotFoundError(RuntimeError):
     """No Graphviz program can run here. The message says how to install one."""
 
@@ -136,6 +139,9 @@ def _graph_class() -> Any:
 
         timeout: float | None = RENDER_TIMEOUT
         values = 0
+        # Pixels per inch of raster output (PNG, JPEG). Not a graph attribute, because Graphviz
+        # would scale SVG output by dpi / 72 too.
+        dpi: float | None = None
 
         def __repr__(self) -> str:
             # Shown as text beside the picture in a notebook: no memory address, so a notebook
@@ -158,6 +164,8 @@ def _graph_class() -> Any:
             args = [f"-K{engine or self.engine}", f"-T{output}"]
             if neato_no_op:
                 args.append(f"-n{int(neato_no_op)}")
+            if self.dpi is not None and output.split(":")[0] in _RASTER:
+                args.append(f"-Gdpi={self.dpi:g}")
             data = _run_renderer(self.source, args, self.timeout, quiet)
             return data.decode(encoding) if encoding else data
 

@@ -82,19 +82,33 @@ def draw_steps(
     `autoplay` starts it playing. Leaves every .grad untouched. Rendering needs a Graphviz
     program, as draw_dot does.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw_steps: root must be a Value, got {type(root).__name__}")
-    order = topological_order(root)
-    _check_size(order, max_nodes, "draw_steps")
-    backward = list(backward_steps(root))
-    # Drawn with the final gradients, so every record is wide enough for the numbers it shows.
-    final = {step.node: step.grad for step in backward}
+    order, steps = _steps(root, max_nodes, "draw_steps")
     look = _look(order, rankdir, theme, None, None)
-    graph = _build_graph(order, look, timeout, grads=final)
+    # Drawn with the final values, so every record is wide enough for the numbers it shows.
+    graph = _build_graph(order, look, timeout, texts=_final_texts(order, steps))
     svg = graph.pipe(format="svg", encoding="utf-8")
-    names = _node_names(order)
-    steps = _forward_steps(order, names) + _backward_page_steps(backward, names)
     return StepperPage(svg, steps, _page_colors(look.theme), autoplay)
+
+
+def _steps(root: Value, max_nodes: int | None, caller: str) -> tuple[list[Value], list[_PageStep]]:
+    """The graph behind `root` in topological order, and the page's steps through it."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__}")
+    order = topological_order(root)
+    _check_size(order, max_nodes, caller)
+    names = _node_names(order)
+    backward = list(backward_steps(root))
+    return order, _forward_steps(order, names) + _backward_page_steps(backward, names)
+
+
+def _final_texts(order: list[Value], steps: list[_PageStep]) -> dict[Value, tuple[str, str]]:
+    """Each node's data and grad lines after the last step."""
+    last: dict[tuple[str, str], str] = {}
+    for step in steps:
+        for change in step.changes:
+            last[change.node, change.field] = change.text
+    names = _node_names(order)
+    return {node: (last[names[node], "data"], last[names[node], "grad"]) for node in order}
 
 
 def _page_colors(theme: _Theme) -> dict[str, str]:

@@ -31,21 +31,25 @@ class _Theme:
     final: str
     focus: str
     target: str
+    # The slides' (save_frames): a record's fill while its gradient is being summed, and once
+    # it is final.
+    partial_fill: str
+    final_fill: str
 
 
 THEMES = {
     "light": _Theme(
         "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b",
+        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b", "#fef3c7", "#dcfce7",
     ),
     "dark": _Theme(
         "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db", "#4c1d95",
-        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#fbbf24",
+        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#fbbf24", "#78350f", "#14532d",
     ),
     # Light boxes on no background: readable on a light slide or a mid-tone one.
     "transparent": _Theme(
         "transparent", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b",
+        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b", "#fef3c7", "#dcfce7",
     ),
 }  # fmt: skip
 
@@ -108,6 +112,4 @@ def _graph_attrs(look: _Look) -> dict[str, str]:
     if look.size is not None:
         # "!" scales the drawing up as well as down, so that it fills the size.
         attrs["size"] = f"{look.size[0]:g},{look.size[1]:g}!"
-    if look.dpi is not None:
-        attrs["dpi"] = f"{look.dpi:g}"
     return attrs

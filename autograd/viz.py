@@ -59,26 +59,24 @@ def _check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_d
         )
 
 
-def _fields(node: Value, g: float | None) -> list[str]:
-    """A record's lines: the label (if any), data and grad ("grad ?" while never computed)."""
-    fields = [_record_text(node.label)] if node.label else []
-    fields.append(f"data {node.data:.4g}")
-    fields.append("grad ?" if g is None else f"grad {g:.4g}")
-    return fields
+def _texts(node: Value) -> tuple[str, str]:
+    """A record's data and grad lines ("grad ?" while no backward pass has reached it)."""
+    return f"data {node.data:.4g}", f"grad {node.grad:.4g}" if has_grad(node) else "grad ?"
 
 
 def _build_graph(
     order: list[Value],
     look: _Look,
     timeout: float | None,
-    grads: dict[Value, float] | None = None,
+    texts: dict[Value, tuple[str, str]] | None = None,
     boxes: _Groups | None = None,
     clusters: _Groups | None = None,
+    extra: dict[str, dict[str, str]] | None = None,
 ) -> Any:
-    """The Digraph of the nodes in `order` (a topological order), showing `grads` if given,
-    else each node's .grad, or "grad ?" where no backward pass has reached it (has_grad).
-    The members of `boxes` are drawn as one box per group, those of `clusters` inside a frame
-    labelled with the group's name."""
+    """The Digraph of the nodes in `order` (a topological order). Each record shows the node's
+    label and its data and grad lines: `texts[node]` if given, else _texts(node). The members
+    of `boxes` are drawn as one box per group, those of `clusters` inside a frame labelled with
+    the group's name; `extra` adds DOT attributes to the nodes it names."""
     theme = look.theme
     graph = _graph_class()(
         format="svg",
@@ -100,6 +98,7 @@ def _build_graph(
     )
     graph.timeout = timeout
     graph.values = len(order)
+    graph.dpi = look.dpi
     names = _node_names(order)
     boxed = boxes.member if boxes is not None else {}
     frames = (
@@ -111,15 +110,13 @@ def _build_graph(
     for node in order:
         if node in boxed:
             continue
-        if grads is not None:
-            g: float | None = grads[node]
-        else:
-            g = node.grad if has_grad(node) else None
-        unknown = unknown or g is None
+        lines = texts[node] if texts is not None else _texts(node)
+        unknown = unknown or (texts is None and lines[1] == "grad ?")
         where = graph
         if clusters is not None and node in clusters.member:
             where = frames[clusters.member[node]]
-        _draw_value(where, names[node], node, g, look)
+        attrs = extra.get(names[node], {}) if extra is not None else {}
+        _draw_value(where, names[node], node, lines, look, attrs)
     for frame in frames:
         graph.subgraph(frame)
     if boxes is not None:
@@ -136,16 +133,25 @@ def _build_graph(
     return graph
 
 
-def _draw_value(graph: Any, name: str, node: Value, g: float | None, look: _Look) -> None:
-    """A Value's record, and the small node of the op that made it."""
+def _draw_value(
+    graph: Any,
+    name: str,
+    node: Value,
+    lines: tuple[str, str],
+    look: _Look,
+    attrs: dict[str, str],
+) -> None:
+    """A Value's record (its label, if any, then `lines`: data and grad), and the small node of
+    the op that made it. `attrs` are extra DOT attributes of the record."""
     theme = look.theme
+    fields = [_record_text(node.label), *lines] if node.label else list(lines)
     # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
     # across the ranks, and braces turn them, so TB needs braces and LR none.
-    label = "|".join(_fields(node, g))
+    label = "|".join(fields)
     if look.rankdir in ("TB", "BT"):
         label = "{" + label + "}"
     if node._parents:
-        graph.node(name, label=label)
+        graph.node(name, label=label, **attrs)
         graph.node(
             name + "_op",
             label=_record_text(node._op),
@@ -158,15 +164,15 @@ def _draw_value(graph: Any, name: str, node: Value, g: float | None, look: _Look
     elif node.label:
         # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes them
         # from plain numbers). An unlabelled Value(...) of yours is drawn as one too.
-        graph.node(name, label=label, style="filled,bold", fillcolor=theme.input_fill)
+        style = {"style": "filled,bold", "fillcolor": theme.input_fill}
+        graph.node(name, label=label, **(style | attrs))
     else:
-        graph.node(
-            name,
-            label=label,
-            style="filled,dashed",
-            fillcolor=theme.constant_fill,
-            fontcolor=theme.constant_ink,
-        )
+        style = {
+            "style": "filled,dashed",
+            "fillcolor": theme.constant_fill,
+            "fontcolor": theme.constant_ink,
+        }
+        graph.node(name, label=label, **(style | attrs))
 
 
 def _cluster(name: str, i: int, look: _Look) -> Any:

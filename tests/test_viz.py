@@ -679,3 +679,10 @@ def test_a_collapsed_mlp_renders(renderer: str) -> None:
     assert nodes["group1"] == ["Layer 2", "320 values"]
     width, _ = svg_size(svg)
     assert width <= PAGE_PT
+
+
+def test_dpi_is_for_raster_output_only(renderer: str) -> None:
+    # Graphviz would scale SVG by dpi / 72 as well; a screen's SVG stays at its size.
+    assert svg_size(draw_dot(neuron(), dpi=300).pipe(format="svg")) == svg_size(
+        draw_dot(neuron()).pipe(format="svg")
+    )
