@@ -60,12 +60,12 @@ def gradcheck(
     projection disagrees are the derivatives checked one by one, so the report names entries,
     and a projection that only crossed kinks in several inputs at once (where J . u need not
     be a slope along u even for correct subgradients) clears. Why 16 directions are enough:
-    if an entry J_oi is wrong by more than the projection's tolerance, flipping the sign of
-    u_i changes the error (analytic - numeric) . u by twice that, so at most one of u and its
-    flip passes: each direction misses with probability at most 1/2, all 16 with at most
-    2**-16, and a single wrong entry is never missed. The price: the tolerance is that of the
-    sum J_o . u, so an error much smaller than rtol * sum_i |J_oi| can hide (as in PyTorch's
-    fast mode, which draws one projection).
+    let an entry J_oi be wrong by more than T = atol + rtol * sum_i |J_oi|, the largest
+    tolerance a projection can have. Flipping the sign of u_i changes the error
+    (analytic - numeric) . u by twice that, more than both tolerances together, so at most one
+    of u and its flip passes: each direction misses with probability at most 1/2, all 16 with
+    at most 2**-16, and a single wrong entry is never missed. The price: errors below T can
+    hide (PyTorch's fast mode, which draws one projection, has the same trade-off).
 
     Raises GradcheckError, whose message is a table of every mismatch (worst first) and whose
     .mismatches lists the same rows, or with raise_exception=False returns False.

@@ -532,3 +532,40 @@ def test_the_guides_test_file_passes_under_pytest(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 passed" in result.stdout, result.stdout
+
+
+# ----- against torch float64 ---------------------------------------------------------------------
+
+
+def test_the_numeric_column_is_torchs_derivative() -> None:
+    # Where backprop is wrong, the report's numeric values are the true derivatives: torch's
+    # float64 autograd of the same function. For order=2 they are differences of backprop's
+    # first derivatives, so they are true where those are (frozen_sin's first derivative is).
+    torch = pytest.importorskip("torch")
+
+    def first(t: Any) -> Any:
+        return torch.sin(t[0]) * torch.exp(t[1]) + torch.sin(t[0] * t[1])
+
+    def second(t: Any) -> Any:
+        return torch.sin(t[0]) * torch.exp(t[1])
+
+    point = torch.tensor([0.5, 0.8], dtype=torch.float64)
+    jacobian = torch.autograd.functional.jacobian(first, point)
+    hessian = torch.autograd.functional.hessian(second, point)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: frozen_sin(x) * y.exp() + sign_flipped_sin(x * y), [0.5, 0.8])
+    assert len(caught.value.mismatches) == 2
+    for m in caught.value.mismatches:
+        assert m.numeric == pytest.approx(float(jacobian[m.inputs]), rel=1e-6, abs=1e-8), m
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: frozen_sin(x) * y.exp(), [0.5, 0.8], order=2)
+    assert [m.inputs for m in caught.value.mismatches] == [(0, 0)]
+    for m in caught.value.mismatches:
+        assert m.numeric == pytest.approx(float(hessian[m.inputs]), rel=1e-6, abs=1e-8), m
+
+
+def test_torchs_gradcheck_fails_relu_at_its_kink_and_ours_does_not() -> None:
+    torch = pytest.importorskip("torch")
+    zero = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(torch.relu, (zero,), raise_exception=False) is False
+    assert gradcheck(lambda x: x.relu(), [0.0])
