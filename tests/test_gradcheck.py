@@ -209,6 +209,22 @@ def test_relu_and_abs_pass_at_and_near_any_kink(c: float, offset: float) -> None
     assert gradcheck(lambda x: (x - c).relu() + 2 * (x - c).abs(), [x], order=2)
 
 
+def meeting_kinks(x: Value, y: Value) -> Value:
+    return x.relu() * y + 2 * abs(x) + abs(y) * x
+
+
+def test_kinks_that_meet_in_one_input_can_give_no_slope_at_all() -> None:
+    # At x = 0, y = -3 every op's convention is right (relu'(0) = abs'(0) = 0), but the chain
+    # rule adds them up to d/dx = 3, while f's one-sided slopes are 1 and 2: 3 is no slope of
+    # f there. gradcheck says so, as a kink row. (torch's backprop gives the same 3.)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(meeting_kinks, [0.0, -3.0])
+    (row,) = caught.value.mismatches
+    assert row.kink and row.inputs == (0,) and row.analytic == 3.0
+    assert (row.left, row.right) == (pytest.approx(1.0), pytest.approx(2.0))
+    assert gradcheck(meeting_kinks, [0.0, 3.0])  # with y > 0 the sum lies between them
+
+
 def test_a_kink_row_shows_both_slopes() -> None:
     with pytest.raises(GradcheckError) as caught:
         gradcheck(lambda x: kink_wrong_relu(x), [0.0])
@@ -562,6 +578,14 @@ def test_the_numeric_column_is_torchs_derivative() -> None:
     assert [m.inputs for m in caught.value.mismatches] == [(0, 0)]
     for m in caught.value.mismatches:
         assert m.numeric == pytest.approx(float(hessian[m.inputs]), rel=1e-6, abs=1e-8), m
+
+
+def test_torchs_backprop_gives_the_same_non_slope_where_kinks_meet() -> None:
+    torch = pytest.importorskip("torch")
+    x = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(-3.0, dtype=torch.float64)
+    (torch.relu(x) * y + 2 * torch.abs(x) + torch.abs(y) * x).backward()
+    assert x.grad is not None and float(x.grad) == 3.0
 
 
 def test_torchs_gradcheck_fails_relu_at_its_kink_and_ours_does_not() -> None:
