@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import sysconfig
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_stepper import browser  # noqa: F401  (headless Chromium, the stepper tests' fixture)
 
-from autograd import Value, draw_steps, save_animation, save_frames
+# The stepper tests' graph and headless Chromium, and draw_dot's tests' choice of renderer.
+from test_stepper import browser  # noqa: F401
+from test_stepper import classic_neuron as neuron
+from test_viz import renderer  # noqa: F401
+
+from autograd import draw_steps, save_animation, save_frames
 from autograd.engine import topological_order
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
-
-
-@pytest.fixture(params=["dot", "graphviz-pure"])
-def renderer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    path = shutil.which(
-        request.param, path=sysconfig.get_path("scripts") + os.pathsep + os.environ["PATH"]
-    )
-    if path is None:
-        if request.param == "dot" and os.environ.get("CI") != "true":
-            pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
-        pytest.fail(f"{request.param} not found, but it is installed in CI and with chainrule")
-    monkeypatch.setenv("CHAINRULE_DOT", path)
-    return path
 
 
 def nodes(svg: ET.Element) -> dict[str, tuple[list[str], str, str]]:
@@ -56,7 +33,8 @@ def nodes(svg: ET.Element) -> dict[str, tuple[list[str], str, str]]:
     return found
 
 
-def test_one_valid_svg_per_step_laid_out_alike(renderer: str, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("renderer")
+def test_one_valid_svg_per_step_laid_out_alike(tmp_path: Path) -> None:
     o = neuron()
     page = draw_steps(o)
     paths = save_frames(o, tmp_path / "frames")
@@ -80,7 +58,8 @@ def test_one_valid_svg_per_step_laid_out_alike(renderer: str, tmp_path: Path) ->
         assert drawn[-1][names[node]][2] == "#dcfce7"  # final: green
 
 
-def test_png_frames_at_a_chosen_dpi(renderer: str, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("renderer")
+def test_png_frames_at_a_chosen_dpi(tmp_path: Path) -> None:
     o = neuron()
     svg = ET.parse(save_frames(o, tmp_path / "svg")[0]).getroot()
     width_pt = float(svg.get("width", "").removesuffix("pt"))
@@ -98,7 +77,8 @@ def test_frames_refuse_a_format_they_cannot_write(tmp_path: Path) -> None:
     assert not any(tmp_path.iterdir())
 
 
-def test_the_animation_is_one_svg_with_every_frame(renderer: str, tmp_path: Path) -> None:
+@pytest.mark.usefixtures("renderer")
+def test_the_animation_is_one_svg_with_every_frame(tmp_path: Path) -> None:
     o = neuron()
     path = save_animation(o, tmp_path / "backprop.svg", seconds_per_step=0.5)
     svg = ET.parse(path).getroot()
