@@ -109,58 +109,58 @@ class Value:
 
     def __add__(self, other: Value | Number) -> Value:
         """x + y.  d/dx = 1, d/dy = 1"""
-        return _apply(ADD, (self, other))
+        return _make(ADD, (self, other if isinstance(other, Value) else as_value(other, "+")))
 
     def __mul__(self, other: Value | Number) -> Value:
         """x * y.  d/dx = y, d/dy = x"""
-        return _apply(MUL, (self, other))
+        return _make(MUL, (self, other if isinstance(other, Value) else as_value(other, "*")))
 
     def __truediv__(self, other: Value | Number) -> Value:
         """x / y, rounded as Python's x / y.  d/dx = 1 / y, d/dy = -x / y**2"""
-        return _apply(DIV, (self, other))
+        return _make(DIV, (self, other if isinstance(other, Value) else as_value(other, "/")))
 
     def __pow__(self, other: Value | Number) -> Value:
         """x ** n for a number n: d/dx = n x**(n-1).
         x ** y for a Value y: d/dx = y x**(y-1), d/dy = x**y log(x)."""
         if isinstance(other, Value):
-            return _apply(POW, (self, other))
-        return _apply(POW_CONST.bind(n=as_float(other, "an operand of **")), (self,))
+            return _make(POW, (self, other))
+        return _make(POW_CONST.bind(n=as_float(other, "an operand of **")), (self,))
 
     def exp(self) -> Value:
         """exp(x).  d/dx = exp(x)"""
-        return _apply(EXP, (self,))
+        return _make(EXP, (self,))
 
     def log(self) -> Value:
         """log(x), the natural logarithm.  d/dx = 1 / x"""
-        return _apply(LOG, (self,))
+        return _make(LOG, (self,))
 
     def sqrt(self) -> Value:
         """sqrt(x).  d/dx = 1 / (2 sqrt(x))"""
-        return _apply(SQRT, (self,))
+        return _make(SQRT, (self,))
 
     def tanh(self) -> Value:
         """tanh(x).  d/dx = 1 - tanh(x)**2"""
-        return _apply(TANH, (self,))
+        return _make(TANH, (self,))
 
     def sigmoid(self) -> Value:
         """sigmoid(x) = 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))"""
-        return _apply(SIGMOID, (self,))
+        return _make(SIGMOID, (self,))
 
     def relu(self) -> Value:
         """relu(x) = max(0, x).  d/dx = 1 if x > 0 else 0"""
-        return _apply(RELU, (self,))
+        return _make(RELU, (self,))
 
     def abs(self) -> Value:
         """|x|.  d/dx = sign(x)"""
-        return _apply(ABS, (self,))
+        return _make(ABS, (self,))
 
     def sin(self) -> Value:
         """sin(x).  d/dx = cos(x)"""
-        return _apply(SIN, (self,))
+        return _make(SIN, (self,))
 
     def cos(self) -> Value:
         """cos(x).  d/dx = -sin(x)"""
-        return _apply(COS, (self,))
+        return _make(COS, (self,))
 
     # ----- composed from the primitives, giving the same floats: no rules of their own ---------
 
@@ -300,9 +300,10 @@ def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     """The node of `op` on parents that are all Values already."""
     # Nearly every op is unary or binary; spelling those out (rather than unpacking a list of
     # the parents' data) makes a training step about a tenth faster.
-    if len(parents) == 2:
+    n = len(parents)
+    if n == 2:
         data = op.forward(parents[0].data, parents[1].data)
-    elif len(parents) == 1:
+    elif n == 1:
         data = op.forward(parents[0].data)
     else:
         data = op.forward(*[p.data for p in parents])
