@@ -216,9 +216,11 @@ def _nll_of_softmax(logits: object, t: object) -> Value:
     # whenever another logit becomes the largest). m + relu(z_j - m) is exactly m where
     # z_j <= m and exactly z_j where z_j - m is exact (as for nearby logits); elsewhere within a
     # rounding of the max, which the formula does not need exactly: any m gives the same loss.
-    m = z[0]
+    # NOTE: computed in halves, 2 (m/2 + relu(z_j/2 - m/2)): the same floats (halving is exact
+    # for normal numbers), but z_j - m cannot overflow, as it would for logits -1e308, 1e308.
+    half = z[0] * 0.5
     for zj in z[1:]:
-        m = m + (zj - m).relu()
-    m = m.detach()
+        half = half + (zj * 0.5 - half).relu()
+    m = (half * 2.0).detach()
     exps = [(zi - m).exp() for zi in z]
     return sum(exps[1:], exps[0]).log() - (z[index] - m)

@@ -290,6 +290,18 @@ def test_cross_entropy_of_huge_logits_equals_torch_float64_exactly(big: float) -
         assert grads_of(loss, xs) == pytest.approx(grads, rel=1e-15, abs=1e-300)
 
 
+@pytest.mark.parametrize(
+    ("z", "t", "loss"),
+    [([-1e308, 1e308], 1, 0.0), ([-1.5e308, 1.5e308], 1, 0.0), ([1e308, -1e308], 1, math.inf)],
+)
+def test_cross_entropy_at_the_largest_floats_is_torchs(z: list[float], t: int, loss: float) -> None:
+    # The shift m must not overflow on the way: z_1 - z_0 = 2e308 is inf, yet the loss is finite.
+    assert cross_entropy(values(z), t).data == loss
+    torch = pytest.importorskip("torch")
+    value, _ = torch_value_and_grad(torch.nn.functional.cross_entropy, z, torch.tensor(t))
+    assert value == loss
+
+
 @pytest.mark.parametrize("targets", [[0, 0, 0], [2], [1, 0]])
 def test_cross_entropy_refuses_one_sample_with_a_list_of_targets(targets: list[int]) -> None:
     # torch raises for cross_entropy(tensor([1., 2., 3.]), tensor([0, 0, 0])) too; reading the
