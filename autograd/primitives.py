@@ -40,7 +40,10 @@ def as_float(x: object, what: str) -> float:
         return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    return float(x)
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond the largest float, such as 10**400
+        raise OverflowError(f"{what} is too large for a float (beyond +-1.8e308)") from None
 
 
 @dataclass(frozen=True, slots=True)

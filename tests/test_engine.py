@@ -712,3 +712,10 @@ def test_has_grad_tells_never_computed_from_zero() -> None:
     assert has_grad(x) and x.grad == 0.0  # reached, and zero
     assert has_grad(y) and not has_grad(unused)
     assert type(x.grad) is float
+
+
+def test_an_int_too_large_for_a_float_is_refused_by_name() -> None:
+    with pytest.raises(OverflowError, match="Value data is too large for a float"):
+        Value(10**400)
+    with pytest.raises(OverflowError, match=r"an operand of \* is too large"):
+        Value(1.0) * 10**400
