@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import demo_step, drawing, graphs, modes
+from benchmarks import attributes, demo_step, drawing, graphs, modes
 from benchmarks.harness import table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -23,6 +23,7 @@ def main() -> None:
         rows += graphs.run_chain([1_000, 10_000], repeats=3)
         rows += graphs.run_sum([10_000], repeats=3)
         rows += graphs.run_memory(100_000)
+        rows += attributes.run(100_000, repeats=3)
         rows += drawing.run(repeats=3)
         rows += modes.run(repeats=3)
     else:
@@ -37,6 +38,7 @@ def main() -> None:
         rows += graphs.run_sum([10_000, 100_000], repeats=5)
         rows += graphs.run_sum([1_000_000], repeats=3)
         rows += graphs.run_memory(1_000_000)
+        rows += attributes.run(1_000_000, repeats=5)
         rows += drawing.run(repeats=21)
         rows += modes.run(repeats=7)
     notes = [f"- {row.workload}: {row.note}" for row in rows if row.note]
