@@ -87,6 +87,7 @@ HABITS: dict[str, Callable[[], object]] = {
     "children as a list": lambda: Value(0.25, [leaf, leaf]),
     "children as a set": lambda: Value(0.25, {leaf}),
     "an empty children tuple and op": lambda: Value(1.0, (), ""),
+    "children and op by keyword": lambda: Value(0.25, _children=(leaf,), _op="tanh"),
 }
 
 
@@ -120,7 +121,7 @@ def test_a_backward_closure_set_by_hand_is_refused_and_changes_nothing() -> None
         w.grad += (1 - out.data**2) * out.grad
 
     for node in (out, w):  # an op result and a leaf
-        with pytest.raises(TypeError, match=r"setting out\._backward by hand") as error:
+        with pytest.raises(TypeError, match=r"out\._backward = closure") as error:
             _refused_by_hand_backward(node, _backward)
         _assert_guides(error)
     assert out._backward is rule
@@ -194,3 +195,14 @@ def test_micrograds_one_unit_hidden_layer_breaks_the_next_layer() -> None:
     micrograd_nn = pytest.importorskip("micrograd.nn")
     with pytest.raises(TypeError, match="'Value' object is not iterable"):
         micrograd_nn.MLP(2, [4, 1, 1])([0.5, -1.0])
+
+
+def test_prev_is_the_parents_as_micrograd_walks_them_and_cannot_be_set() -> None:
+    x, y = Value(2.0), Value(3.0)
+    out = x * y + x
+    assert out._prev == {out._parents[0], x}  # what micrograd's draw_dot walks
+    assert Value(1.0)._prev == set()
+    with pytest.raises(TypeError, match=r"out\._prev = children") as error:
+        out._prev = {x}  # type: ignore[misc]
+    _assert_guides(error)
+    assert out._parents[1] is x  # nothing changed
