@@ -6,6 +6,7 @@ from autograd import exp, log, sqrt, tanh, sigmoid, relu, sin, cos
 """
 
 from autograd.by_hand import check_by_hand
+from autograd.compiled import compile_grad
 from autograd.engine import (
     Value,
     as_value,
@@ -48,6 +49,7 @@ __all__ = [
     "as_value",
     "backward_steps",
     "check_by_hand",
+    "compile_grad",
     "cos",
     "detect_anomaly",
     "dot",

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import attributes, demo_step, drawing, graphs, modes
+from benchmarks import attributes, compiled_step, demo_step, drawing, graphs, modes
 from benchmarks.harness import table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -26,6 +26,8 @@ def main() -> None:
         rows += attributes.run(100_000, repeats=3)
         rows += drawing.run(repeats=3)
         rows += modes.run(repeats=3)
+        rows += compiled_step.run(blocks=2, steps_per_block=2)
+        rows += compiled_step.run_scaling([10, 1_000], repeats=2)
     else:
         rows = [demo_step.run(blocks=7, steps_per_block=3)]
         # The same step without the cyclic GC: what the GC costs each implementation.
@@ -41,6 +43,10 @@ def main() -> None:
         rows += attributes.run(1_000_000, repeats=5)
         rows += drawing.run(repeats=21)
         rows += modes.run(repeats=7)
+        # compile_grad: the demo step compiled four ways, then the batched steps' scaling.
+        rows += compiled_step.run(blocks=7, steps_per_block=3)
+        rows += compiled_step.run_scaling([10, 100, 1_000], repeats=5, note=False)
+        rows += compiled_step.run_scaling([10_000], repeats=3)
     notes = [f"- {row.workload}: {row.note}" for row in rows if row.note]
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "

@@ -92,7 +92,7 @@ def table(rows: list[Row]) -> str:
     """A markdown table: medians with (min–max) ranges, and the two ratios that matter."""
     lines = [
         "| workload | size | chainrule | micrograd 0.1.0 | float floor "
-        "| micrograd / chainrule | chainrule / floor | chainrule per op |",
+        "| micrograd / chainrule | chainrule / floor | chainrule per op (or sample) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:

@@ -8,11 +8,11 @@ items, as PyTorch's reduction="mean".
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
-from autograd import Number, Value, as_float, primitive, sigmoid
+from autograd import Number, Value, as_float, exp, log, primitive, sigmoid
 
 # NOTE: a model's output is typed Value | list[Value] (its size is known only at run time), so
 # [model(x) for x in xs] is a list[Value | list[Value]] to mypy. The losses check every item at
@@ -120,15 +120,16 @@ def _bce_on_probability(p: Value, y: float, i: int) -> Value:
     return -sum(parts[1:], parts[0])
 
 
-def _softplus_forward(z: float) -> float:
+def _softplus_forward(z: Any) -> Any:
     # NOTE: exp only ever sees a non-positive number, so z = +-1000 cannot overflow:
-    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). The branch is on a float inside the
-    # op's forward, so a compiled step replays it for any z (a branch on z.data in Python would
-    # be a read it cannot replay). Without log1p, log(1 + tiny) rounds to 0, so softplus(z) for
-    # z < -37 is 0.0 instead of about exp(z): an absolute error below 1e-16.
+    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). The branch is inside the op's forward,
+    # and exp and log are autograd's (math's on floats), so a compiled step writes it as a
+    # conditional expression for any z (a branch on z.data in Python would be a read it cannot
+    # replay). Without log1p, log(1 + tiny) rounds to 0, so softplus(z) for z < -37 is 0.0
+    # instead of about exp(z): an absolute error below 1e-16.
     if z > 0:
-        return z + math.log(1.0 + math.exp(-z))
-    return math.log(1.0 + math.exp(z))
+        return z + log(1.0 + exp(-z))
+    return log(1.0 + exp(z))
 
 
 # softplus(z) = log(1 + exp(z)).  d/dz = sigmoid(z), smooth at 0 (slope 0.5).
@@ -145,6 +146,8 @@ def cross_entropy(logits: Value | Sequence[object], target_index: int | Sequence
     [1., 2., 3.] with targets [0, 0, 0] as three one-class rows would quietly give 0.0.
     """
     rows = _rows_of(logits)
+    if isinstance(target_index, Value):
+        target_index = _class_index(target_index)  # type: ignore[assignment]
     if isinstance(target_index, numbers.Integral) and not isinstance(target_index, bool):
         if rows:
             raise ValueError(
@@ -197,9 +200,17 @@ def _is_row(x: object) -> bool:
     return isinstance(x, Sequence) and not isinstance(x, str)
 
 
+def _class_index(t: Value) -> int | Value:
+    """The class index a Value holds (a compiled step's data are Values): its value picks a
+    logit, so a compiled step guards it, one trace per class. Left as it is if not whole."""
+    return int(t.data) if t.data.is_integer() else t
+
+
 def _nll_of_softmax(logits: object, t: object) -> Value:
     """-log softmax(z)[t] for one sample, via a stable log-sum-exp."""
     z = _as_values(logits, "logits", "cross_entropy")
+    if isinstance(t, Value):
+        t = _class_index(t)
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
         raise TypeError(f"cross_entropy: target {t!r} is not a class index")
     index = int(t)

@@ -108,3 +108,39 @@ def test_nn_refuses_a_foreign_autograd(tmp_path: Path) -> None:
     assert "ImportError" in result.stderr
     assert "HIPS" in result.stderr
     assert "autograd" in result.stderr
+
+
+# The compiler (compile_grad): each module may import the engine, the primitives' table and the
+# other compiler modules, nothing else of ours; numpy only inside batched.load_numpy.
+COMPILER = {
+    "compiled",
+    "batched",
+    "numpy_replay",
+    "codegen",
+    "codetext",
+    "matmul",
+    "symbolic",
+    "templates",
+    "tracing",
+}
+
+
+def test_compiler_modules_import_only_the_engine_the_primitives_and_each_other() -> None:
+    allowed = {"autograd.engine", "autograd.primitives"}
+    allowed |= {f"autograd.{name}" for name in COMPILER}
+    for name in COMPILER:
+        modules = imported_modules(ROOT / "autograd" / f"{name}.py")
+        ours = {m for m in modules if m.startswith("autograd")}
+        third_party = {m.split(".")[0] for m in modules - ours}
+        assert ours <= allowed, (name, ours - allowed)
+        assert third_party <= set(sys.stdlib_module_names) | {"__future__", "numpy"}, name
+        top_level = ast.parse((ROOT / "autograd" / f"{name}.py").read_text()).body
+        assert not any(
+            isinstance(node, ast.Import) and node.names[0].name == "numpy" for node in top_level
+        ), f"{name} imports numpy at import time"
+
+
+def test_importing_autograd_does_not_import_numpy() -> None:
+    result = run_python("import sys, autograd; print('numpy' in sys.modules)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,326 @@
+"""Batched steps: one sample's trace replayed over a whole batch, the gradients summed.
+
+Imports autograd.engine, the compiler's modules and the standard library; numpy only through
+autograd.numpy_replay, where it is installed (the `fast` extra; never required).
+
+A per-sample loss has the same graph for every sample, up to its guards: trace it on one
+sample, then run the generated program on all of them. With numpy each node is an array over
+the samples (an op is one numpy call for the whole batch); without, the program is the body
+of a generated Python loop over the samples. Samples whose guards come out otherwise (a branch
+on the label, say) are traced again and replayed by their own program.
+
+# NOTE: the numpy replay agrees with eager to about 1e-15 relative, not bit for bit: numpy's
+# exp, log, tanh and sum are not math's. Where numpy meets a floating-point error (a division
+# by zero, an overflow, a nan) the batch is replayed again by the Python loop, which raises, or
+# not, exactly as eager code does.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from autograd.codegen import Program, build
+from autograd.codetext import Namer, compile_function
+from autograd.engine import Value
+from autograd.numpy_replay import agrees, load_numpy, numpy_function, vector_function
+from autograd.tracing import Trace, UntraceableWarning, backprop, flatten, trace, unflatten
+
+_SHAPES = 8  # as in autograd.compiled: traces kept for this many shapes of a sample
+_INSTALL = "pip install 'chainrule[fast]' (or numpy)"
+
+
+@dataclass
+class _Variant:
+    """One trace's programs: a Python loop over samples, and (with numpy) an array program."""
+
+    loop: Callable[..., Any]
+    vector: Callable[..., Any] | None
+    externals: list[Value]
+    params: list[Value]
+    source: str
+
+
+class BatchedStep:
+    """step(*columns) -> float: the mean (or sum) of f over the samples, its gradient added
+    into each p.grad. `traces` counts f's traces, `source` is the latest loop's code."""
+
+    def __init__(
+        self, f: Callable[..., Value], params: list[Value], reduction: str, numpy: bool | None
+    ) -> None:
+        self.f = f
+        self.params = params
+        self.reduction = reduction
+        self.np = load_numpy() if numpy is not False else None
+        if numpy is True and self.np is None:
+            raise ImportError(f"compile_grad(numpy=True) needs numpy: {_INSTALL}")
+        self.traces = 0
+        self.source: str | None = None
+        self._cache: OrderedDict[Any, list[_Variant] | None] = OrderedDict()  # None: eager
+        self._warned = False
+
+    def __repr__(self) -> str:
+        name = getattr(self.f, "__qualname__", repr(self.f))
+        mode = "numpy" if self.np is not None else "Python loop"
+        return f"BatchedStep({name}, {self.reduction}, {mode}, {self.traces} traces)"
+
+    def __call__(self, *columns: Any) -> float:
+        n, groups = _samples(columns)
+        seed = 1.0 / n if self.reduction == "mean" else 1.0
+        totals = _Totals()
+        for shape, rows in groups.items():
+            self._group(shape, rows, seed, totals)
+        for p in self.params:
+            if p in totals.grads:
+                p.grad += totals.grads[p]
+        return totals.loss * (1.0 / n) if self.reduction == "mean" else totals.loss
+
+    def _group(self, shape: Any, rows: list[tuple[float, ...]], seed: float, t: _Totals) -> None:
+        """Every sample of one shape: through the cached variants, tracing where none fits."""
+        variants = self._cache.setdefault(shape, [])
+        self._cache.move_to_end(shape)
+        array = self.np.array(rows, dtype=float).T if self.np is not None and rows else None
+        todo = list(range(len(rows)))
+        tried = 0
+        while todo:
+            if variants is None:
+                for i in todo:
+                    self._eager(shape, rows[i], seed, t)
+                return
+            if tried < len(variants):
+                todo = self._replay(variants[tried], todo, rows, array, shape, seed, t)
+                tried += 1
+                continue
+            variant = self._trace(shape, rows[todo[0]], seed, t)
+            todo = todo[1:]
+            if variant is None:
+                variants = self._cache[shape] = None
+            else:
+                variants.append(variant)
+        while len(self._cache) > _SHAPES:
+            self._cache.popitem(last=False)
+
+    def _replay(
+        self,
+        variant: _Variant,
+        todo: list[int],
+        rows: list[tuple[float, ...]],
+        array: Any,
+        shape: Any,
+        seed: float,
+        t: _Totals,
+    ) -> list[int]:
+        """Replay `todo` (sample positions) through variant; the positions its guards refused."""
+        externals = [v.data for v in variant.externals]
+        if variant.vector is not None and array is not None:
+            try:
+                return self._vectorized(variant, todo, array, externals, seed, t)
+            except Exception:
+                pass  # numpy met a floating-point error, or an op raised: the Python loop decides
+        try:
+            loss, grads, failed = variant.loop([rows[i] for i in todo], externals, seed)
+        except Exception:
+            for i in todo:
+                self._eager(shape, rows[i], seed, t)
+            return []
+        t.add(loss, variant.params, grads)
+        return [todo[j] for j in failed]
+
+    def _vectorized(
+        self,
+        variant: _Variant,
+        todo: list[int],
+        array: Any,
+        externals: list[float],
+        seed: float,
+        t: _Totals,
+    ) -> list[int]:
+        """The numpy replay of `todo`: all at once, then again without the samples whose guards
+        failed (which are returned). Raises on any floating-point error."""
+        np = self.np
+        assert np is not None and variant.vector is not None
+        refused: list[int] = []
+        with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
+            columns = array if len(todo) == array.shape[1] else array[:, todo]
+            ok, loss, grads = variant.vector(columns, externals, seed, len(todo))
+            if not np.all(ok):
+                passed = np.broadcast_to(ok, (len(todo),))
+                refused = [i for i, good in zip(todo, passed) if not good]
+                todo = [i for i, good in zip(todo, passed) if good]
+                if not todo:
+                    return refused
+                ok, loss, grads = variant.vector(array[:, todo], externals, seed, len(todo))
+        t.add(loss, variant.params, grads)
+        return refused
+
+    def _eager(self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals) -> None:
+        root = self.f(*unflatten(shape, row))
+        if not isinstance(root, Value):
+            raise TypeError(f"compile_grad: f must return a Value, got {type(root).__name__}")
+        grads = backprop(root, seed)
+        t.add(root.data, self.params, [grads.get(p) for p in self.params])
+
+    def _trace(
+        self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals
+    ) -> _Variant | None:
+        """Trace one sample (its eager result goes into t), and compile its variant."""
+        self.traces += 1
+        record = trace(self.f, self.params, unflatten(shape, row))
+        root = record.root
+        if not isinstance(root, Value):
+            raise TypeError(f"compile_grad: f must return a Value, got {type(root).__name__}")
+        grads = backprop(root, seed)
+        t.add(root.data, self.params, [grads.get(p) for p in self.params])
+        if record.untraceable is not None:
+            self._warn(
+                f"compile_grad: {record.untraceable}. No replay can know that value, so this "
+                f"batched step runs eagerly, sample by sample, for samples of this shape. "
+                f"Compare Values instead of reading them, or detach() a value needed only as a "
+                f"constant."
+            )
+            return None
+        variant = _compile(record, row, seed, root.data, grads, self.np)
+        if variant is None:
+            self._warn("compile_grad: the generated code disagreed with eager; running eagerly")
+        else:
+            self.source = variant.source
+        return variant
+
+    def _warn(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(message, UntraceableWarning, stacklevel=5)
+
+
+class _Totals:
+    """The batch's sum of losses and, per parameter, of gradients."""
+
+    def __init__(self) -> None:
+        self.loss = 0.0
+        self.grads: dict[Value, float] = {}
+
+    def add(self, loss: float, params: Sequence[Value], grads: Sequence[float | None]) -> None:
+        self.loss += loss
+        for p, g in zip(params, grads):
+            if g is not None:
+                self.grads[p] = self.grads.get(p, 0.0) + g
+
+
+def _samples(columns: tuple[Any, ...]) -> tuple[int, dict[Any, list[tuple[float, ...]]]]:
+    """(n, {shape of a sample: its samples' numbers, one tuple per sample})."""
+    if not columns:
+        raise TypeError("a batched step takes one or more columns of data, one item per sample")
+    sizes = set()
+    for i, column in enumerate(columns):
+        if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
+            raise TypeError(
+                f"a batched step's columns are sequences with one item per sample; column {i} "
+                f"is a {type(column).__name__}"
+            )
+        sizes.add(len(column))
+    if len(sizes) != 1:
+        raise ValueError(f"a batched step's columns differ in length: {sorted(sizes)}")
+    (n,) = sizes
+    if n == 0:
+        raise ValueError("a batched step needs at least one sample")
+    fast = [_regular(column) for column in columns]
+    if all(f is not None for f in fast):
+        shape = tuple(f[0] for f in fast)  # type: ignore[index]
+        slots = [slot for f in fast for slot in f[1]]  # type: ignore[index]
+        return n, {shape: list(zip(*slots))}
+    groups: dict[Any, list[tuple[float, ...]]] = {}
+    for sample in zip(*columns):
+        shape, flat = flatten(sample)
+        groups.setdefault(shape, []).append(tuple(flat))
+    return n, groups
+
+
+def _regular(column: Any) -> tuple[Any, list[list[float]]] | None:
+    """A column of plain numbers, or of equal-length lists of them, as (the shape of one item,
+    one list per number of an item); None for anything else (read sample by sample)."""
+    if hasattr(column, "tolist") and hasattr(column, "shape"):
+        column = column.tolist()  # a numpy array
+    if not isinstance(column, (list, tuple)) or not column:
+        return None
+    first = column[0]
+    if type(first) in (float, int):
+        if not set(map(type, column)) <= {float, int}:
+            return None
+        return None, [[float(x) for x in column]]
+    if type(first) not in (list, tuple) or set(map(type, column)) != {type(first)}:
+        return None
+    if len(set(map(len, column))) != 1 or not first:
+        return None
+    flat = list(itertools.chain.from_iterable(column))
+    if not set(map(type, flat)) <= {float, int}:
+        return None
+    k = len(first)
+    shape = (type(first) is tuple, (None,) * k)
+    return shape, [[float(x) for x in flat[j::k]] for j in range(k)]
+
+
+# ----- the generated programs ---------------------------------------------------------------------
+
+
+def _compile(
+    record: Trace,
+    row: tuple[float, ...],
+    seed: float,
+    loss: float,
+    grads: dict[Value, float],
+    np: ModuleType | None,
+) -> _Variant | None:
+    """The variant of one sample's trace, checked on that sample against eager."""
+    for symbolic in (True, False):
+        fail = ("failed.append(i)", "continue")
+        program = build(record, "seed", Namer(), symbolic=symbolic, on_fail=fail)
+        params = [p for p, _ in program.grads]
+        expected = [loss, *(grads[p] for p in params)]
+        loop, source = _loop(program)
+        externals = [v.data for v in program.externals]
+        try:
+            total, got, failed = loop([row], externals, seed)
+        except Exception:
+            continue
+        if failed or not all(_equal(a, b) for a, b in zip([total, *got], expected)):
+            continue
+        vector = None
+        if np is not None:
+            namer = Namer(lambda fn: numpy_function(fn, np))
+            arrays = build(record, "seed", namer, symbolic=symbolic, vector=True)
+            vector = vector_function(arrays, program.externals, np)
+            if vector is not None and not agrees(vector, row, externals, seed, expected, np):
+                vector = None  # keep the loop, which agreed
+        return _Variant(loop, vector, program.externals, params, source)
+    return None
+
+
+def _equal(a: float, b: float) -> bool:
+    """Equal, counting nan as equal to nan (the loop's sums start at 0.0, so -0.0 is 0.0)."""
+    return a == b or (a != a and b != b)
+
+
+def _loop(program: Program) -> tuple[Callable[..., Any], str]:
+    """The program as the body of a Python loop over the samples' rows."""
+    n = len(program.grads)
+    lines = ["def replay(rows, E, seed):"]
+    if program.externals:
+        lines.append("    " + ", ".join(f"e{k}" for k in range(len(program.externals))) + ", = E")
+    lines.append("    total = 0.0")
+    lines += [f"    G{j} = 0.0" for j in range(n)]
+    lines.append("    failed = []")
+    lines.append("    for i, row in enumerate(rows):")
+    if program.n_data:
+        lines.append("        " + ", ".join(f"d{j}" for j in range(program.n_data)) + ", = row")
+    lines += [f"        {line}" for line in program.lines]
+    lines.append(f"        total += {program.loss}")
+    lines += [f"        G{j} += {g}" for j, (_, g) in enumerate(program.grads)]
+    grads = "".join(f"G{j}, " for j in range(n))
+    lines.append(f"    return total, ({grads}), failed")
+    source = "\n".join(lines) + "\n"
+    return compile_function(source, program.namer.namespace, "<batched step>"), source

@@ -1,0 +1,236 @@
+"""compile_grad: a training step traced once, then replayed as generated straight-line Python.
+
+Imports autograd.engine, the compiler's modules and the standard library only. The compiler:
+autograd.tracing (run f, record), autograd.symbolic and autograd.templates (ops on symbolic
+values), autograd.codegen and autograd.codetext (the code), autograd.batched,
+autograd.numpy_replay and autograd.matmul (batched steps).
+
+The first call of a step runs f eagerly on its data as Value leaves, recording the graph
+(autograd.tracing). From that graph and the ops' own forward and rule functions
+(autograd.symbolic), autograd.codegen writes one Python function: a statement per node
+forward, the guards, a statement per gradient term backward, summed in the engine's order.
+Later calls with data of the same shape call that function: no Value is made, no graph walked.
+Each new trace is replayed once on its own data and must give eager's loss and gradients bit
+for bit, or the step is generated again with every op called on floats.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.batched import BatchedStep
+from autograd.codegen import Program, build
+from autograd.codetext import Namer, compile_function
+from autograd.engine import Value
+from autograd.tracing import (
+    Trace,
+    UntraceableWarning,
+    backprop,
+    flatten,
+    trace,
+    tracing,
+)
+
+_SHAPES = 8  # traces are kept for this many shapes of data (the most recently used)
+_VARIANTS = 4  # and this many per shape (one per way the guards came out)
+_RETRACES = 20  # after this many traces a step warns that its guards keep failing
+
+
+def compile_grad(
+    f: Callable[..., Value],
+    params: Iterable[Value],
+    *,
+    batch: str | None = None,
+    numpy: bool | None = None,
+) -> CompiledStep | BatchedStep:
+    """A compiled training step: step(*data) returns f(*data)'s value as a float and adds
+    d(loss)/d(p) into each p.grad, the same numbers bit for bit as f(*data).backward().
+
+    batch="mean" or "sum": f is a per-sample loss; step(*columns) runs f on each sample
+    (columns[0][i], columns[1][i], ...), replaying one sample's trace over the whole batch, and
+    returns the mean (or sum) of the losses, adding the gradient of that into each p.grad (to
+    about 1e-15 of eager: sums are added in another order). numpy=None replays with numpy
+    arrays where numpy is installed, numpy=False with a generated Python loop.
+    """
+    if not callable(f):
+        raise TypeError(f"compile_grad: f must be callable, got {type(f).__name__}")
+    checked = _check_params(params)
+    if batch is None:
+        if numpy is not None:
+            raise ValueError("compile_grad: numpy= is for batched steps (batch='mean' or 'sum')")
+        return CompiledStep(f, checked)
+    if batch not in ("mean", "sum"):
+        raise ValueError(f"compile_grad: batch must be None, 'mean' or 'sum', got {batch!r}")
+    return BatchedStep(f, checked, batch, numpy)
+
+
+def _check_params(params: Iterable[Value]) -> list[Value]:
+    """params as a list of distinct leaf Values, in order."""
+    if isinstance(params, Value):
+        raise TypeError("compile_grad: params must be a list of Values, got one Value")
+    out: list[Value] = []
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"compile_grad: params[{i}] must be a Value, got {type(p).__name__}")
+        if p._primitive is not None:
+            raise ValueError(
+                f"compile_grad: params[{i}] is not a leaf (it was made by {p._op!r}); "
+                f"gradients are taken with respect to leaves, as optimizers take them"
+            )
+        if p not in out:
+            out.append(p)
+    return out
+
+
+@dataclass
+class _Replay:
+    """One trace's generated function and what it reads and writes."""
+
+    function: Callable[..., Any]
+    externals: list[Value]
+    params: list[Value]
+    source: str
+
+
+class CompiledStep:
+    """step(*data) -> float: f's loss, with d(loss)/d(p) added into each p.grad.
+
+    `traces` counts how often f has been traced; `source` is the code of the latest trace.
+    """
+
+    def __init__(self, f: Callable[..., Value], params: list[Value]) -> None:
+        self.f = f
+        self.params = params
+        self.traces = 0
+        self.source: str | None = None
+        self._cache: OrderedDict[Any, list[_Replay] | None] = OrderedDict()  # None: eager
+        self._warned = False
+
+    def __repr__(self) -> str:
+        name = getattr(self.f, "__qualname__", repr(self.f))
+        return f"CompiledStep({name}, {len(self.params)} params, {self.traces} traces)"
+
+    def __call__(self, *data: Any) -> float:
+        if tracing():  # called by an f being traced: run eagerly, so that its trace sees it all
+            return self._eager(data)
+        shape, flat = flatten(data)
+        if shape in self._cache:
+            self._cache.move_to_end(shape)
+            replays = self._cache[shape]
+            if replays is None:
+                return self._eager(data)
+            for i, replay in enumerate(replays):
+                result = _run(replay, flat)
+                if result is not None:
+                    if i:
+                        replays.insert(0, replays.pop(i))
+                    loss, grads = result
+                    for p, g in zip(replay.params, grads):
+                        p.grad += g
+                    return loss
+        return self._trace(shape, data, flat)
+
+    def _eager(self, data: tuple[Any, ...]) -> float:
+        root = _check_root(self.f(*data))
+        self._add(backprop(root, 1.0))
+        return root.data
+
+    def _add(self, grads: dict[Value, float]) -> None:
+        for p in self.params:
+            if p in grads:
+                p.grad += grads[p]
+
+    def _trace(self, shape: Any, data: tuple[Any, ...], flat: list[float]) -> float:
+        self.traces += 1
+        record = trace(self.f, self.params, data)
+        root = _check_root(record.root)
+        grads = backprop(root, 1.0)
+        replays = self._cache.get(shape)
+        if replays is None:  # (a shape that runs eagerly never comes here)
+            replays = self._cache[shape] = []
+        if record.untraceable is not None:
+            self._cache[shape] = None
+            self._warn(
+                f"compile_grad: {record.untraceable}. No replay can know that value, so this "
+                f"step runs eagerly (as f(*data).backward() does) for data of this shape. "
+                f"Compare Values instead of reading them (a comparison becomes a guard), or "
+                f"detach() a value needed only as a constant."
+            )
+        else:
+            replay = _compile(record, flat, root.data, grads)
+            if replay is None:
+                self._cache[shape] = None
+                self._warn("compile_grad: the generated code disagreed with eager; running eagerly")
+            else:
+                self.source = replay.source
+                replays.insert(0, replay)
+                del replays[_VARIANTS:]
+        while len(self._cache) > _SHAPES:
+            self._cache.popitem(last=False)
+        if self.traces == _RETRACES:
+            self._warn(
+                f"compile_grad: f has been traced {self.traces} times: its guards keep failing "
+                f"(a comparison that comes out differently from call to call?), and each trace "
+                f"runs at eager speed plus the cost of generating code"
+            )
+        self._add(grads)
+        return root.data
+
+    def _warn(self, message: str) -> None:
+        if not self._warned:
+            self._warned = True
+            warnings.warn(message, UntraceableWarning, stacklevel=4)
+
+
+def _check_root(root: object) -> Value:
+    if not isinstance(root, Value):
+        raise TypeError(f"compile_grad: f must return a Value, got {type(root).__name__}")
+    return root
+
+
+def _run(replay: _Replay, flat: list[float]) -> tuple[float, tuple[float, ...]] | None:
+    """The replay's (loss, grads), or None where a guard failed or an op raised (eager code
+    decides then, by tracing again)."""
+    try:
+        result: tuple[float, tuple[float, ...]] | None
+        result = replay.function(flat, [v.data for v in replay.externals])
+    except Exception:
+        return None
+    return result
+
+
+def _compile(
+    record: Trace, flat: list[float], loss: float, grads: dict[Value, float]
+) -> _Replay | None:
+    """The replay of record, checked on its own data against eager's loss and grads. If the
+    symbolic program disagrees, the program that calls every op on floats; else None."""
+    for symbolic in (True, False):
+        replay = _python_replay(build(record, "1.0", Namer(), symbolic=symbolic))
+        result = _run(replay, flat)
+        expected = [grads[p] for p in replay.params]
+        if result is not None and _same([result[0], *result[1]], [loss, *expected]):
+            return replay
+    return None
+
+
+def _same(xs: list[float], ys: list[float]) -> bool:
+    """Bit for bit: the same type and repr (so -0.0 is not 0.0, and nan is nan)."""
+    return all(type(x) is type(y) and repr(x) == repr(y) for x, y in zip(xs, ys))
+
+
+def _python_replay(program: Program) -> _Replay:
+    lines = ["def replay(D, E):"]
+    if program.n_data:
+        lines.append("    " + ", ".join(f"d{j}" for j in range(program.n_data)) + ", = D")
+    if program.externals:
+        lines.append("    " + ", ".join(f"e{k}" for k in range(len(program.externals))) + ", = E")
+    lines += [f"    {line}" for line in program.lines]
+    grads = "".join(f"{g}, " for _, g in program.grads)
+    lines.append(f"    return {program.loss}, ({grads})")
+    source = "\n".join(lines) + "\n"
+    function = compile_function(source, program.namer.namespace, "<compiled step>")
+    return _Replay(function, program.externals, [p for p, _ in program.grads], source)

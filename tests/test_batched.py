@@ -1,0 +1,231 @@
+"""Batched steps: one sample's trace replayed over the batch, with numpy and as a Python loop,
+against the eager engine on the whole batch (to 1e-12: sums are added in another order)."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograd import Value, compile_grad
+from autograd.tracing import UntraceableWarning
+from nn import (
+    MLP,
+    SGD,
+    binary_cross_entropy,
+    cross_entropy,
+    hinge_loss,
+    make_moons,
+    make_spiral,
+    mse_loss,
+    signed_labels,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+MODES = [pytest.param(None, id="numpy"), pytest.param(False, id="python-loop")]
+
+
+def close(a: float, b: float) -> bool:
+    """To 1e-12 relative; a gradient that cancels to about zero is compared to 1e-15 absolute."""
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def check(loss: float, eager: Value, ours: list[Value], theirs: list[Value]) -> None:
+    assert close(loss, eager.data), (loss, eager.data)
+    bad = [(a.grad, b.grad) for a, b in zip(ours, theirs) if not close(a.grad, b.grad)]
+    assert not bad, bad
+
+
+def models(sizes: list[int], seed: int = 3) -> tuple[MLP, MLP]:
+    return MLP(2, sizes, seed=seed), MLP(2, sizes, seed=seed)
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_hinge_with_l2_beside_it_matches_eager_step_after_step(numpy: bool | None) -> None:
+    xs, ys = make_moons(300, noise=0.1, seed=0)  # over 256: numpy's layers go through einsum
+    ys = signed_labels(ys)
+    eager_model, model = models([16, 16, 1])
+    theirs, ours = eager_model.parameters(), model.parameters()
+    data = compile_grad(lambda x, y: hinge_loss(model(x), y), ours, batch="mean", numpy=numpy)
+    reg = compile_grad(lambda: 1e-4 * sum(p * p for p in ours), ours)  # depends on params only
+    opt_eager, opt = SGD(theirs, lr=0.5), SGD(ours, lr=0.5)
+    for _ in range(5):
+        opt_eager.zero_grad()
+        opt.zero_grad()
+        eager = hinge_loss([eager_model(x) for x in xs], ys) + 1e-4 * sum(p * p for p in theirs)
+        eager.backward()
+        check(data(xs, ys) + reg(), eager, ours, theirs)
+        opt_eager.step()
+        opt.step()
+    assert data.traces == 1  # one sample's trace serves every sample and every step
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_cross_entropy_on_a_spiral_traces_once_per_class(numpy: bool | None) -> None:
+    xs, ys = make_spiral(90, 3, seed=2)
+    eager_model, model = models([12, 3])
+    theirs, ours = eager_model.parameters(), model.parameters()
+    step = compile_grad(lambda x, y: cross_entropy(model(x), y), ours, batch="mean", numpy=numpy)
+    for _ in range(4):
+        eager = cross_entropy([eager_model(x) for x in xs], ys)
+        eager.backward()
+        check(step(xs, ys), eager, ours, theirs)
+        for a, b in zip(theirs, ours):
+            a.data -= 0.5 * a.grad
+            b.data -= 0.5 * b.grad
+            a.grad = b.grad = 0.0
+    # The target index is read (it picks a logit): a guard on its value, one trace per class.
+    assert step.traces == 3
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_sum_and_mean_reductions(numpy: bool | None) -> None:
+    xs = [[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0]]
+    ys = [1.0, -2.0, 0.5]
+    eager_model, model = models([4, 1], seed=5)
+    theirs, ours = eager_model.parameters(), model.parameters()
+    step = compile_grad(lambda x, y: (model(x) - y) ** 2, ours, batch="sum", numpy=numpy)
+    eager = sum(((eager_model(x) - y) ** 2 for x, y in zip(xs, ys)), Value(0.0))
+    eager.backward()
+    check(step(xs, ys), eager, ours, theirs)
+    for p in theirs + ours:
+        p.grad = 0.0
+    mean = compile_grad(lambda x, y: mse_loss(model(x), y), ours, batch="mean", numpy=numpy)
+    eager = mse_loss([eager_model(x) for x in xs], ys)
+    eager.backward()
+    check(mean(xs, ys), eager, ours, theirs)
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_samples_whose_guards_differ_get_their_own_trace(numpy: bool | None) -> None:
+    # bce on probabilities leaves out the term whose weight is 0: its graph depends on the label.
+    xs, ys = make_moons(40, noise=0.2, seed=1)
+    eager_model, model = models([6, 1])
+    theirs, ours = eager_model.parameters(), model.parameters()
+    step = compile_grad(
+        lambda x, y: binary_cross_entropy(model(x).sigmoid(), y), ours, batch="mean", numpy=numpy
+    )
+    eager = binary_cross_entropy([eager_model(x).sigmoid() for x in xs], ys)
+    eager.backward()
+    check(step(xs, ys), eager, ours, theirs)
+    assert step.traces == 2
+
+    # A branch of f's own on a parameter-dependent value: samples on each side.
+    w = Value(0.7)
+    branchy = compile_grad(lambda x: (w * x) ** 2 if w * x > 0 else -(w * x), [w], batch="sum")
+    xs1 = [1.0, -2.0, 3.0, -0.5, 0.0]
+    assert branchy(xs1) == pytest.approx(
+        sum((0.7 * x) ** 2 if 0.7 * x > 0 else -0.7 * x for x in xs1)
+    )
+    assert w.grad == pytest.approx(sum(2 * 0.7 * x * x if x > 0 else -x for x in xs1))
+    assert branchy.traces == 2
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_columns_can_be_numpy_arrays_and_ragged_samples_are_grouped(numpy: bool | None) -> None:
+    np = pytest.importorskip("numpy")
+    w = Value(2.0)
+    step = compile_grad(
+        lambda x, y: sum((w * xi - y) ** 2 for xi in x), [w], batch="sum", numpy=numpy
+    )
+    xs = np.array([[1.0, 2.0], [0.5, -1.0]])
+    ys = np.array([1.0, 0.0])
+    expected = (2 - 1) ** 2 + (4 - 1) ** 2 + 1.0**2 + 2.0**2
+    assert step(xs, ys) == pytest.approx(expected)
+    ragged = [[1.0], [1.0, 2.0], [3.0]]
+    assert step(ragged, [0.0, 0.0, 1.0]) == pytest.approx(4 + 4 + 16 + 25)
+    assert step.traces == 2  # pairs (as the array's rows) and single numbers: two shapes
+
+
+def test_bad_columns_are_refused_and_change_nothing() -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda x: w * x, [w], batch="mean")
+    with pytest.raises(ValueError, match=r"differ in length: \[2, 3\]"):
+        step([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="data must be a real number, got bool"):
+        step([1.0, True])
+    with pytest.raises(TypeError, match="column 0 is a float"):
+        step(1.0)
+    with pytest.raises(ValueError, match="at least one sample"):
+        step([])
+    assert w.grad == 0.0
+    with pytest.raises(ValueError, match="numpy= is for batched steps"):
+        compile_grad(lambda x: w * x, [w], numpy=False)
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_an_op_that_raises_for_one_sample_raises_as_eager_code_does(numpy: bool | None) -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda x: (w * x).log(), [w], batch="sum", numpy=numpy)
+    assert step([1.0, 2.0]) == pytest.approx(math.log(2.0))
+    with pytest.raises(ValueError, match=r"log of non-positive value 0\.0"):
+        step([1.0, 0.0, 2.0])  # numpy gives -inf here: the Python loop, then eager code, decide
+    assert w.grad == pytest.approx(1.0 + 1.0)  # the failed call added nothing
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_a_read_inside_a_per_sample_loss_runs_it_eagerly_and_warns(numpy: bool | None) -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        out = w * x
+        return out * out.data  # the read: a constant only for this sample and this w
+
+    step = compile_grad(f, [w], batch="sum", numpy=numpy)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert step([1.0, 3.0]) == 4.0 + 36.0
+        assert step([1.0, 3.0]) == 4.0 + 36.0
+    assert [c.category for c in caught] == [UntraceableWarning]
+    assert "test_batched.py" in str(caught[0].message)
+    assert w.grad == 2 * (2.0 + 18.0)
+
+
+def run_without_numpy(code: str) -> subprocess.CompletedProcess[str]:
+    blocked = "import sys; sys.modules['numpy'] = None\n"  # import numpy now raises ImportError
+    return subprocess.run(
+        [sys.executable, "-c", blocked + code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_without_numpy_the_python_loop_runs_and_numpy_true_says_how_to_install() -> None:
+    code = (
+        "from autograd import Value, compile_grad\n"
+        "w = Value(2.0)\n"
+        "step = compile_grad(lambda x: w * x, [w], batch='sum')\n"
+        "print(step([1.0, 2.0]), w.grad, repr(step))\n"
+        "compile_grad(lambda x: w * x, [w], batch='sum', numpy=True)\n"
+    )
+    result = run_without_numpy(code)
+    assert (
+        result.stdout.splitlines()[0] == "6.0 3.0 BatchedStep(<lambda>, sum, Python loop, 1 traces)"
+    )
+    assert "ImportError: compile_grad(numpy=True) needs numpy" in result.stderr
+    assert "chainrule[fast]" in result.stderr
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_tanh_and_sigmoid_networks_and_bce_on_logits(numpy: bool | None) -> None:
+    xs, ys = make_moons(30, noise=0.1, seed=3)
+    for activation in ("tanh", "sigmoid"):
+        eager_model = MLP(2, [8, 8, 1], activation, seed=1)
+        model = MLP(2, [8, 8, 1], activation, seed=1)
+        theirs, ours = eager_model.parameters(), model.parameters()
+
+        def f(x: Any, y: Any, model: MLP = model) -> Value:
+            return binary_cross_entropy(model(x), y, from_logits=True)
+
+        step: Callable[..., float] = compile_grad(f, ours, batch="mean", numpy=numpy)
+        eager = binary_cross_entropy([eager_model(x) for x in xs], ys, from_logits=True)
+        eager.backward()
+        check(step(xs, ys), eager, ours, theirs)

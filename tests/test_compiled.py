@@ -1,0 +1,422 @@
+"""compile_grad: the compiled step gives eager's loss and gradients bit for bit, step after step,
+and is never silently wrong (guards, shapes, untraceable reads)."""
+
+from __future__ import annotations
+
+import math
+import struct
+import threading
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from autograd import Value, compile_grad, no_grad, primitive, sigmoid
+from autograd.tracing import UntraceableWarning
+from nn import (
+    MLP,
+    SGD,
+    binary_cross_entropy,
+    cross_entropy,
+    hinge_loss,
+    make_moons,
+    make_spiral,
+    mse_loss,
+    signed_labels,
+)
+
+
+def bits(x: float) -> bytes:
+    """A float's 8 bytes: equal bits, not just equal values (-0.0 is not 0.0)."""
+    return struct.pack("<d", x)
+
+
+def zero(params: list[Value]) -> None:
+    for p in params:
+        p.grad = 0.0
+
+
+# A user's primitive with a constant and a branch in its rule (traced symbolically), and one
+# whose rule needs a real float (called on floats from the generated code).
+leaky_relu = primitive(
+    "leaky_relu",
+    lambda x, *, slope: x if x > 0 else slope * x,
+    lambda g, out, x, *, slope: (g if x > 0 else g * slope,),
+)
+softsign = primitive(
+    "softsign",
+    lambda x: x / (1.0 + abs(x)),
+    lambda g, out, x: (g / (1.0 + abs(float(x))) ** 2,),
+)
+
+
+def two_moons(n: int = 24) -> tuple[list[list[float]], list[int]]:
+    xs, ys = make_moons(n, noise=0.1, seed=0)
+    return xs, ys
+
+
+def hinge_step(model: MLP) -> Callable[..., Value]:
+    params = model.parameters()
+
+    def f(xs: list[Any], ys: list[Any]) -> Value:
+        scores = [model(x) for x in xs]
+        return hinge_loss(scores, ys) + 1e-4 * sum(p * p for p in params)
+
+    return f
+
+
+def mse_step(model: MLP) -> Callable[..., Value]:
+    return lambda xs, ys: mse_loss([model(x) for x in xs], ys)
+
+
+def bce_logits_step(model: MLP) -> Callable[..., Value]:
+    return lambda xs, ys: binary_cross_entropy([model(x) for x in xs], ys, from_logits=True)
+
+
+def bce_probs_step(model: MLP) -> Callable[..., Value]:
+    return lambda xs, ys: binary_cross_entropy([model(x).sigmoid() for x in xs], ys)
+
+
+def user_primitive_step(model: MLP) -> Callable[..., Value]:
+    def f(xs: list[Any], ys: list[Any]) -> Value:
+        outs = [softsign(leaky_relu(model(x), slope=0.1)) for x in xs]
+        return mse_loss(outs, ys)
+
+    return f
+
+
+def cross_entropy_step(model: MLP) -> Callable[..., Value]:
+    return lambda xs, ys: cross_entropy([model(x) for x in xs], ys)
+
+
+CASES = {
+    "relu MLP, hinge + L2": ([16, 16, 1], "relu", hinge_step, "signed"),
+    "tanh MLP, mse": ([8, 8, 1], "tanh", mse_step, "plain"),
+    "sigmoid MLP, bce on logits": ([8, 1], "sigmoid", bce_logits_step, "plain"),
+    "relu MLP with a one-unit layer, bce on probabilities": (
+        [6, 1, 1],
+        "relu",
+        bce_probs_step,
+        "plain",
+    ),
+    "user primitives (symbolic rule with a constant, rule on floats)": (
+        [5, 1],
+        "tanh",
+        user_primitive_step,
+        "plain",
+    ),
+    "three-class spiral, cross_entropy": ([10, 3], "relu", cross_entropy_step, "classes"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_compiled_steps_are_eager_bit_for_bit_step_after_step(case: str) -> None:
+    sizes, activation, make_f, labels = CASES[case]
+    if labels == "classes":
+        xs, ys = make_spiral(30, 3, seed=1)
+    else:
+        xs, ys = two_moons()
+        if labels == "signed":
+            ys = signed_labels(ys)
+    eager_model = MLP(2, sizes, activation, seed=4)
+    model = MLP(2, sizes, activation, seed=4)
+    eager, ours = eager_model.parameters(), model.parameters()
+    f_eager, step = make_f(eager_model), compile_grad(make_f(model), ours)
+    opt_eager, opt = SGD(eager, lr=0.3, momentum=0.5), SGD(ours, lr=0.3, momentum=0.5)
+    for k in range(12):
+        opt_eager.zero_grad()
+        opt.zero_grad()
+        loss = f_eager(xs, ys)
+        loss.backward()
+        assert bits(step(xs, ys)) == bits(loss.data), k
+        assert [bits(p.grad) for p in ours] == [bits(p.grad) for p in eager], k
+        opt_eager.step()
+        opt.step()
+    assert step.traces == 1  # one trace, then replays: no guard failed on these runs
+    assert step.source is not None and step.source.startswith("def replay(D, E):")
+
+
+def test_a_branch_that_flips_traces_again_and_stays_exact() -> None:
+    w = Value(0.5)
+
+    def f(x: Value) -> Value:
+        s = w * x
+        if s > 0:  # a guard
+            return s * s
+        return -s
+
+    step = compile_grad(f, [w])
+    for x, wd, traces in [
+        (1.0, 0.5, 1),
+        (2.0, 0.5, 1),
+        (1.0, -0.5, 2),
+        (3.0, -0.2, 2),
+        (1.0, 0.3, 2),
+    ]:
+        w.data, w.grad = wd, 0.0
+        loss = step(x)
+        g = w.grad
+        w.grad = 0.0
+        expected = f(Value(x))
+        expected.backward()
+        assert (loss, g) == (expected.data, w.grad)
+        assert step.traces == traces  # both branches' traces are kept
+
+
+def test_a_branch_on_the_data_is_a_guard_too() -> None:
+    w = Value(2.0)
+    step = compile_grad(lambda x: w * x if x > 0 else w * w, [w])
+    assert step(3.0) == 6.0
+    assert w.grad == 3.0
+    assert step(-1.0) == 4.0  # the other branch: a new trace, not the first one's w * x
+    assert w.grad == 3.0 + 4.0
+    assert step.traces == 2
+
+
+def test_max_and_sorted_of_values_are_guarded() -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda xs: max(w * x for x in xs) + sorted([w, w * 3])[0], [w])
+    assert step([1.0, -2.0]) == 1.0 + 1.0
+    assert step([-1.0, 2.0]) == 2.0 + 1.0  # another argmax: traced again
+    w.data = -1.0
+    assert step([-1.0, 2.0]) == 1.0 - 3.0  # sorted() now puts w * 3 first
+    assert step.traces == 3
+
+
+def test_data_of_another_shape_traces_again() -> None:
+    w = Value(0.5)
+    step = compile_grad(lambda xs: sum(w * x for x in xs), [w])
+    assert step([1.0, 2.0]) == 1.5
+    assert step([1.0, 2.0, 3.0]) == 3.0
+    assert step([4.0, 4.0]) == 4.0
+    assert step.traces == 2
+    assert w.grad == 3.0 + 6.0 + 8.0
+
+
+def test_reading_a_data_leafs_value_guards_that_value() -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda x: w * 2 if x.data == 1.0 else w * 3, [w])
+    assert [step(1.0), step(1.0), step(2.0), step(2.0), step(1.0)] == [2.0, 2.0, 3.0, 3.0, 2.0]
+    assert step.traces == 2
+
+
+def test_a_zeros_sign_is_part_of_a_read_guard() -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda x: w * math.copysign(1.0, x.data), [w])
+    assert step(0.0) == 1.0
+    assert step(-0.0) == -1.0  # -0.0 == 0.0, but the read gave another float: a new trace
+    assert step.traces == 2
+
+
+def test_reading_a_parameter_dependent_value_runs_eagerly_and_warns_once_naming_the_line() -> None:
+    w = Value(0.5)
+
+    def f(xs: list[Value]) -> Value:
+        s = sum(w * x for x in xs)
+        if s.data > 0:  # the read
+            return s
+        return -s
+
+    step = compile_grad(f, [w])
+    line = f.__code__.co_firstlineno + 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        losses = [step([1.0, 2.0]), step([1.0, 2.0]), step([-1.0, -2.0])]
+        w.data = -1.0
+        losses.append(step([1.0, 2.0]))
+    assert losses == [1.5, 1.5, 1.5, 3.0]
+    assert w.grad == 3.0 + 3.0 - (-3.0) - 3.0
+    assert len(caught) == 1
+    assert caught[0].category is UntraceableWarning
+    assert f"{__file__}:{line}" in str(caught[0].message)
+    assert "runs eagerly" in str(caught[0].message)
+    assert caught[0].filename == __file__  # attributed to the call of the step
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda v: float(v),
+        lambda v: v.data,
+        lambda v: f"{v}",
+        lambda v: v.grad,
+    ],
+)
+def test_every_kind_of_read_of_a_parameter_dependent_value_is_untraceable(
+    read: Callable[[Value], object],
+) -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        out = w * x
+        read(out)
+        return out
+
+    step = compile_grad(f, [w])
+    with pytest.warns(UntraceableWarning, match="test_compiled.py"):
+        assert step(3.0) == 6.0
+    assert step(5.0) == 10.0
+    assert w.grad == 3.0 + 5.0
+
+
+def test_f_that_changes_a_value_is_untraceable() -> None:
+    w = Value(2.0)
+    counter = Value(0.0)
+
+    def f(x: Value) -> Value:
+        counter.data = counter.data + 1  # a side effect a replay would skip
+        return w * x
+
+    step = compile_grad(f, [w])
+    with pytest.warns(UntraceableWarning, match="changes the .data"):
+        step(1.0)
+    step(1.0)
+    assert counter.data == 2.0
+
+
+def test_only_the_params_grads_change() -> None:
+    w, c = Value(2.0), Value(3.0)  # c: closed over, not a parameter
+    step = compile_grad(lambda x: w * c * x, [w])
+    assert step(1.0) == 6.0
+    assert step(1.0) == 6.0
+    assert (w.grad, c.grad) == (6.0, 0.0)
+    c.data = 5.0  # read afresh at every replay
+    assert step(2.0) == 20.0
+    assert w.grad == 3.0 + 3.0 + 10.0
+    assert step.traces == 1
+
+
+def test_detach_and_no_grad_inside_f_are_replayed_as_constants_of_this_call() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        with no_grad():
+            scale = w * w
+        return w * x * scale + (w * x).detach()
+
+    step = compile_grad(f, [w])
+    for wd in (2.0, 3.0, -1.0):
+        w.data, w.grad = wd, 0.0
+        loss = step(1.5)
+        g = w.grad
+        w.grad = 0.0
+        eager = f(Value(1.5))
+        eager.backward()
+        assert (loss, g) == (eager.data, w.grad)
+    assert step.traces == 1
+
+
+def test_an_op_that_raises_on_replay_raises_as_eager_code_does() -> None:
+    w = Value(2.0)
+    step = compile_grad(lambda x: (w * x).log(), [w])
+    assert step(1.0) == math.log(2.0)
+    w.grad = 0.0
+    with pytest.raises(ValueError, match=r"log of non-positive value -2\.0"):
+        step(-1.0)
+    assert w.grad == 0.0  # nothing changed
+    with pytest.raises(ZeroDivisionError):
+        compile_grad(lambda x: w / x, [w])(0.0)
+
+
+def test_a_rule_the_compiler_cannot_trace_is_called_on_floats() -> None:
+    # x ** 2's rule calls float(): the generated code calls it.
+    w = Value(3.0)
+    step = compile_grad(lambda x: (w * x) ** 2 + (w * x).sqrt(), [w])
+    for _ in range(2):
+        assert step(2.0) == 36.0 + math.sqrt(6.0)
+    assert "R" in (step.source or "")
+    expected = Value(3.0)
+    ((expected * 2.0) ** 2 + (expected * 2.0).sqrt()).backward()
+    assert w.grad == 2 * expected.grad
+
+
+def test_bad_data_is_refused_and_changes_nothing() -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda xs: sum(w * x for x in xs), [w])
+    for bad in ([1.0, True], ["1.0"], [None], [1.0, [2.0, {}]]):
+        with pytest.raises(TypeError, match="data must be a real number"):
+            step(bad)
+    assert w.grad == 0.0
+    assert step.traces == 0
+
+
+def test_bad_arguments_are_refused() -> None:
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="f must be callable"):
+        compile_grad(3, [w])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"params\[1\] must be a Value"):
+        compile_grad(lambda: w, [w, 2.0])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=r"params\[0\] is not a leaf"):
+        compile_grad(lambda: w, [w * 2])
+    with pytest.raises(TypeError, match="must return a Value"):
+        compile_grad(lambda: 3.0, [w])()  # type: ignore[arg-type, return-value]
+    with pytest.raises(ValueError, match="batch must be"):
+        compile_grad(lambda: w, [w], batch="max")
+
+
+def test_the_value_class_is_restored_after_a_trace_even_when_f_raises() -> None:
+    original = {name: Value.__dict__[name] for name in ("data", "grad", "__lt__", "detach")}
+    w = Value(1.0)
+
+    def f() -> Value:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        compile_grad(f, [w])()
+    assert {name: Value.__dict__[name] for name in original} == original
+
+
+def test_another_threads_comparisons_during_a_trace_are_not_guards() -> None:
+    w = Value(1.0)
+    started, finish = threading.Event(), threading.Event()
+    results = []
+
+    def other() -> None:
+        started.wait()
+        a, b = Value(1.0), Value(2.0)
+        results.append((a < b, a.data, (a * b).data))
+        finish.set()
+
+    def f(x: Value) -> Value:
+        started.set()
+        finish.wait(5)
+        return w * x
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    step = compile_grad(f, [w])
+    assert step(2.0) == 2.0
+    thread.join()
+    assert results == [(True, 1.0, 2.0)]
+    assert step(3.0) == 3.0
+    assert step.traces == 1  # the other thread's comparison made no guard
+
+
+def test_a_compiled_step_called_inside_another_runs_eagerly_there() -> None:
+    w = Value(2.0)
+    inner = compile_grad(lambda x: w * x, [w])
+    outer = compile_grad(lambda x: w * inner(x), [w])  # inner's float is a read of w * x
+    with pytest.warns(UntraceableWarning):
+        assert outer(3.0) == 12.0
+
+
+def test_the_demo_step_is_exact_with_sigmoid_and_detach_in_the_loss() -> None:
+    # bce with logits uses softplus (a primitive whose rule calls sigmoid) and a detached label.
+    model = MLP(2, [4, 1], seed=0)
+    params = model.parameters()
+    xs, ys = two_moons(10)
+    f = bce_logits_step(model)
+    step = compile_grad(f, params)
+    for _ in range(3):
+        zero(params)
+        loss = step(xs, ys)
+        ours = [p.grad for p in params]
+        zero(params)
+        eager = f(xs, ys)
+        eager.backward()
+        assert bits(loss) == bits(eager.data)
+        assert [bits(g) for g in ours] == [bits(p.grad) for p in params]
+        for p in params:
+            p.data -= 0.5 * p.grad
+    assert sigmoid(0.0) == 0.5
