@@ -80,7 +80,10 @@ def render(expr: Sym, namer: Namer, vector: bool, fields: dict[str, str]) -> str
     if kind == FAIL:
         return "_fail()"
     if kind == SUM:
-        return "(" + " + ".join(items) + ")" if vector else f"sum(({', '.join(items)},))"
+        # args: the start, then the items (dot's bias or 0, then its products)
+        if vector:
+            return "(" + " + ".join(items) + ")"
+        return f"sum(({', '.join(items[1:])},), {items[0]})"
     if kind == TRUTH:
         return f"({items[0]} != 0)" if vector else f"bool({items[0]})"
     if kind == NOT:

@@ -259,20 +259,28 @@ def has_grad(v: Value) -> bool:
     return v.grad is not _NOT_COMPUTED
 
 
-def dot(ws: Iterable[Value | Number], xs: Iterable[Value | Number]) -> Value:
-    """w . x = w_1 x_1 + ... + w_n x_n, as one node.  d/dw_i = x_i, d/dx_i = w_i
+_JUST_VALUES = {Value}
 
-    A neuron's net input. Written with `*` and `+` it would be 2n - 1 nodes; as one primitive
-    it is one, which is most of what makes a training step fast (see benchmarks/).
+
+def dot(
+    ws: Iterable[Value | Number], xs: Iterable[Value | Number], bias: Value | Number | None = None
+) -> Value:
+    """w . x + b = b + w_1 x_1 + ... + w_n x_n, as one node (b = 0 when no bias is given).
+    d/dw_i = x_i, d/dx_i = w_i, d/db = 1
+
+    A neuron's net input. Written with `*` and `+` it would be 2n nodes; as one primitive it is
+    one, which is most of what makes a training step fast (see benchmarks/).
     """
-    # The isinstance test inline, not inside as_value: this runs for every input of every neuron.
-    w = [wi if isinstance(wi, Value) else as_value(wi, "dot") for wi in ws]
-    x = [xi if isinstance(xi, Value) else as_value(xi, "dot") for xi in xs]
+    w, x = tuple(ws), tuple(xs)
+    parents: tuple[Any, ...] = (*w, *x) if bias is None else (*w, *x, bias)
+    # A neuron passes Values only: one type test of them all at C speed, not one per item.
+    if set(map(type, parents)) != _JUST_VALUES:
+        parents = tuple([as_value(p, "dot") for p in parents])
     if len(w) != len(x):
         raise ValueError(f"dot: {len(w)} weights but {len(x)} inputs")
     if not w:
         raise ValueError("dot of no terms: give at least one weight and one input")
-    return _make(DOT, (*w, *x))
+    return _make(DOT, parents)
 
 
 def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[..., Value]:

@@ -8,8 +8,10 @@ the same inputs x_1..x_k (one array each) with weights that are the same for eve
 Stacked, the layer's m outputs are one product W @ X (W: m x k weights, X: k x n samples), and
 its backward pass two more: G @ X.T, the weights' gradients already summed over the samples,
 and W.T @ G, each input's gradient summed over the layer's neurons (G: m x n, the outputs'
-gradients). The sums come out in another order than eager code adds them, which the numpy
-programs allow (they agree with eager to about 1e-15, not bit for bit).
+gradients). Neurons with a bias (dot(w, x, b)) carry it as one more weight, read against an
+input that is 1.0 for every sample, so G @ X.T sums the bias's gradient over the samples too.
+The sums come out in another order than eager code adds them, which the numpy programs allow
+(they agree with eager to about 1e-15, not bit for bit).
 """
 
 from __future__ import annotations
@@ -21,10 +23,17 @@ from autograd.engine import Value
 from autograd.primitives import DOT
 
 
+def _split(node: Value) -> tuple[tuple[Value, ...], tuple[Value, ...]]:
+    """A dot node's weights (its bias last, if it has one) and its inputs."""
+    n = len(node._parents) // 2
+    return node._parents[:n] + node._parents[2 * n :], node._parents[n : 2 * n]
+
+
 @dataclass
 class _Layer:
     members: list[Value]  # the dot nodes, in the order f made them
     xs: tuple[Value, ...]
+    biased: bool  # do the members have a bias (read against a row of ones in X)?
     grads: dict[int, str] = field(default_factory=dict)  # row -> its gradient's expression
     waiting: int = 0  # rows whose gradient is still to come
 
@@ -42,16 +51,15 @@ class Layers:
         def fixed(w: Value) -> bool:  # the same for every sample, and known from the start
             return not varies.get(w, False) and (w not in made_here or not w._parents)
 
-        by_inputs: dict[tuple[Value, ...], list[Value]] = {}
+        by_inputs: dict[tuple[tuple[Value, ...], bool], list[Value]] = {}
         for node in made:
             op = node._primitive
             if node in stopped or op is None or op.forward is not DOT.forward:
                 continue
-            n = len(node._parents) // 2
-            ws, xs = node._parents[:n], node._parents[n:]
+            ws, xs = _split(node)
             if all(varies.get(x, False) for x in xs) and all(fixed(w) for w in ws):
-                by_inputs.setdefault(tuple(xs), []).append(node)
-        self.layers = [_Layer(members, xs) for xs, members in by_inputs.items()]
+                by_inputs.setdefault((xs, len(ws) > len(xs)), []).append(node)
+        self.layers = [_Layer(members, *key) for key, members in by_inputs.items()]
         self.row: dict[Value, tuple[int, int]] = {
             node: (i, j)
             for i, layer in enumerate(self.layers)
@@ -66,9 +74,8 @@ class Layers:
         i, j = self.row[node]
         layer = self.layers[i]
         if j == 0:
-            xs = ", ".join(code.value(x) for x in layer.xs)
-            n = len(layer.xs)
-            weights = [", ".join(code.value(w) for w in m._parents[:n]) for m in layer.members]
+            xs = ", ".join([code.value(x) for x in layer.xs] + ["1.0"] * layer.biased)
+            weights = [", ".join(code.value(w) for w in _split(m)[0]) for m in layer.members]
             code.emit(f"X{i} = _rows(n, {xs})")
             code.emit(f"W{i} = array((" + "".join(f"({w},), " for w in weights) + "))")
             code.emit(f"M{i} = _product(W{i}, X{i})")
@@ -90,15 +97,14 @@ class Layers:
         layer.waiting -= 1
         if layer.waiting:
             return True
-        n = len(layer.xs)
         rows = ", ".join(layer.grads.get(r, "0.0") for r in range(len(layer.members)))
         code.emit(f"G{i} = _rows(n, {rows})")
-        if any(needed[w] for m in layer.members for w in m._parents[:n]):
+        if any(needed[w] for m in layer.members for w in _split(m)[0]):
             code.emit(f"GW{i} = _product_nt(G{i}, X{i})")
         if any(needed[x] for x in layer.xs):
             code.emit(f"GX{i} = _product_tn(W{i}, G{i})")
         for r, m in enumerate(layer.members):
-            for c, w in enumerate(m._parents[:n]):
+            for c, w in enumerate(_split(m)[0]):
                 if needed[w]:
                     code.send(w, f"GW{i}[{r}, {c}]", summed=True)
         for c, x in enumerate(layer.xs):

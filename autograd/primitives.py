@@ -317,16 +317,19 @@ COS = Primitive("cos", _cos, lambda g, out, x: (g * -sin(x),))
 
 def _dot(*parents: float) -> float:
     n = len(parents) // 2
-    return sum(map(operator.mul, parents[:n], parents[n:]))
+    products = map(operator.mul, parents[:n], parents[n : 2 * n])
+    # NOTE: the bias, when there is one, is where the sum starts, as in micrograd's Neuron.
+    return sum(products, parents[-1]) if len(parents) % 2 else sum(products)
 
 
 def _dot_rule(g: Any, out: Any, *parents: Any) -> tuple[Any, ...]:
-    # The parents are w_1..w_n, then x_1..x_n: each weight gets g * its input and back.
+    # The parents are w_1..w_n, x_1..x_n, then b if there is one: each weight gets g * its
+    # input and back, and b gets g.
     n = len(parents) // 2
-    w, x = parents[:n], parents[n:]
-    return (*[g * xi for xi in x], *[g * wi for wi in w])
+    terms = [g * p for p in parents[n : 2 * n] + parents[:n]]
+    return (*terms, g) if len(parents) % 2 else tuple(terms)
 
 
-# w . x = w_1 x_1 + ... + w_n x_n as one node, parents w_1..w_n, x_1..x_n.  d/dw_i = x_i,
-# d/dx_i = w_i
+# w . x + b = b + w_1 x_1 + ... + w_n x_n as one node, parents w_1..w_n, x_1..x_n and b (when
+# there is one).  d/dw_i = x_i, d/dx_i = w_i, d/db = 1
 DOT = Primitive("dot", _dot, _dot_rule)

@@ -149,14 +149,16 @@ def rule_template(op: Primitive, arity: int) -> tuple[Sym, ...] | None:
 
 
 def _dot(xs: list[Sym]) -> Sym:
-    """dot's forward, sum(map(operator.mul, w, x)), with the additions sum() makes."""
+    """dot's forward, sum(products) or sum(products, bias), with the additions sum() makes."""
     n = len(xs) // 2
     products = [Sym("*", (xs[i], xs[n + i])) for i in range(n)]
+    start = xs[-1] if len(xs) % 2 else const(0)
     if COMPENSATED_SUM:
-        return Sym(SUM, tuple(products))
-    # NOTE: up to Python 3.11, sum() of floats starts from the int 0 and adds each item in turn
-    # in plain double arithmetic: ((0 + p_1) + p_2) + ..., which is what this writes.
-    total = const(0)
+        return Sym(SUM, (start, *products))
+    # NOTE: up to Python 3.11, sum() of floats adds each item in turn to its start (the bias, or
+    # the int 0) in plain double arithmetic: ((start + p_1) + p_2) + ..., which is what this
+    # writes.
+    total = start
     for p in products:
         total = Sym("+", (total, p))
     return total

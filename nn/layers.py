@@ -64,9 +64,9 @@ class Neuron(Module):
 
     def __call__(self, x: Inputs) -> Value:
         x = _as_inputs(x, self.nin, "Neuron")
-        # One dot node for the weighted sum, rather than a * and a + per input: the same
-        # numbers (and gradients) with n times fewer nodes to build and walk.
-        return ACTIVATIONS[self.activation].on_value(dot(self.w, x) + self.b)
+        # One dot node for b + w . x, rather than a * and a + per input: the same numbers (the
+        # sum starts from the bias, as micrograd's) with 2n times fewer nodes to build and walk.
+        return ACTIVATIONS[self.activation].on_value(dot(self.w, x, self.b))
 
     def named_parameters(self) -> dict[str, Param]:
         """The weights "w" (in input order), then the bias "b"."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from autograd import Value, compile_grad
+from autograd import Value, batched, compile_grad, dot, numpy_replay
 from autograd.tracing import UntraceableWarning
 from nn import (
     MLP,
@@ -229,3 +229,56 @@ def test_tanh_and_sigmoid_networks_and_bce_on_logits(numpy: bool | None) -> None
         eager = binary_cross_entropy([eager_model(x) for x in xs], ys, from_logits=True)
         eager.backward()
         check(step(xs, ys), eager, ours, theirs)
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_dot_layers_with_and_without_a_bias_become_matrix_products(
+    numpy: bool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two layers written with dot by hand: the first with a bias per unit, the second without.
+    # With numpy each is one matrix product (the bias a weight read against a row of ones), and
+    # the numpy program is the one that runs: it agreed with eager code, or it would be dropped.
+    pytest.importorskip("numpy")
+    sources: list[str] = []
+    compile_function = numpy_replay.compile_function
+
+    def compiled(source: str, *args: Any) -> Any:  # numpy_replay's own, recording the source
+        sources.append(source)
+        return compile_function(source, *args)
+
+    monkeypatch.setattr(numpy_replay, "compile_function", compiled)
+    verdicts: list[bool] = []
+
+    def agreed(*args: Any) -> bool:  # batched's check of the numpy program, recording its verdict
+        verdicts.append(numpy_replay.agrees(*args))
+        return verdicts[-1]
+
+    monkeypatch.setattr(batched, "agrees", agreed)
+    xs = [[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0], [0.1, 0.3]]
+    ys = [1.0, -2.0, 0.5, 0.0]
+    w1 = [[Value(0.1 * (i + j) - 0.3) for j in range(2)] for i in range(3)]
+    b1 = [Value(0.05 * i - 0.1) for i in range(3)]
+    w2 = [Value(0.2 * i - 0.25) for i in range(3)]
+    params = [p for row in w1 for p in row] + b1 + w2
+
+    def f(x: Any, y: Any) -> Value:
+        hidden = [dot(w, x, b).tanh() for w, b in zip(w1, b1)]
+        return (dot(w2, hidden) - y) ** 2
+
+    step = compile_grad(f, params, batch="sum", numpy=numpy)
+    loss = step(xs, ys)
+    ours = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    eager = sum((f(x, y) for x, y in zip(xs, ys)), Value(0.0))
+    eager.backward()
+    assert close(loss, eager.data), (loss, eager.data)
+    bad = [(a, p.grad) for a, p in zip(ours, params) if not close(a, p.grad)]
+    assert not bad, bad
+    if numpy is None:
+        (source,) = sources
+        assert source.count("_product(") == 2, source
+        assert "X0 = _rows(n, d0, d1, 1.0)" in source, source
+        assert verdicts == [True]
+    else:
+        assert sources == verdicts == []

@@ -537,6 +537,30 @@ def test_dot_is_one_node_with_weights_then_inputs_as_parents() -> None:
     assert [v.grad for v in x] == [0.5, -2.0]
 
 
+def test_dot_with_a_bias_is_one_node_whose_sum_starts_from_the_bias() -> None:
+    w = [Value(1e16), Value(-1e16), Value(0.5)]
+    x = [Value(1.0), Value(1.0), Value(3.0)]
+    b = Value(1.0)
+    out = dot(w, x, b)
+    # The sum's order is micrograd's Neuron's: the bias, then each product in turn.
+    assert out.data == ((1.0 + 1e16) - 1e16) + 0.5 * 3.0 == 1.5
+    assert (1e16 - 1e16 + 0.5 * 3.0) + 1.0 == 2.5  # the other order
+    assert out._parents == (*w, *x, b)
+    assert out._op == "dot"
+    out.backward()
+    assert [v.grad for v in w] == [1.0, 1.0, 3.0]
+    assert [v.grad for v in x] == [1e16, -1e16, 0.5]
+    assert b.grad == 1.0
+    # A number for the bias is a constant leaf, like any operand.
+    assert dot([2.0], [Value(3.0)], 1).data == 7.0
+    # Second derivatives come from the same rule, run on Values.
+    t = Value(0.3)
+    (dt,) = grad(dot([t], [t], t * t), [t], create_graph=True)  # t * t + t**2: d/dt = 4t
+    (d2t,) = grad(dt, [t])
+    assert dt.data == 4 * 0.3
+    assert d2t.data == 4.0
+
+
 @pytest.mark.parametrize(
     ("ws", "xs", "error", "pattern"),
     [
@@ -549,6 +573,12 @@ def test_dot_is_one_node_with_weights_then_inputs_as_parents() -> None:
 def test_dot_refuses_bad_input(ws: list, xs: list, error: type[Exception], pattern: str) -> None:
     with pytest.raises(error, match=pattern):
         dot(ws, xs)
+
+
+@pytest.mark.parametrize("bias", ["b", [1.0], True])
+def test_dot_refuses_a_bias_that_is_not_a_number(bias: object) -> None:
+    with pytest.raises(TypeError, match=r"an operand of dot must be a real number, got "):
+        dot([Value(1.0)], [Value(2.0)], bias)
 
 
 @given(floats_in(-50, 50), floats_in(-50, 50))

@@ -57,15 +57,16 @@ KINKED: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def weighted_sum(ws: list[Any], xs: list[Any]) -> Any:
-    """dot() on Values; the same sum of products, op by op, on tensors."""
+def weighted_sum(ws: list[Any], xs: list[Any], bias: Any = None) -> Any:
+    """dot() on Values; the same sum of products (after the bias), op by op, on tensors."""
     if isinstance(ws[0], Value):
-        return dot(ws, xs)
-    return sum(w * x for w, x in zip(ws, xs))
+        return dot(ws, xs, bias)
+    return sum((w * x for w, x in zip(ws, xs)), 0.0 if bias is None else bias)
 
 
 BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "dot": lambda a, b: weighted_sum([a, b, a], [b, 0.5, a]),
+    "dot_with_bias": lambda a, b: weighted_sum([b, a], [a, -1.5], bias=b),
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,

@@ -578,7 +578,7 @@ def test_a_gradient_never_computed_is_not_drawn_as_zero() -> None:
 
 
 def mlp_sample() -> tuple[Any, Value]:
-    """One sample's forward pass through MLP(2, [16, 16, 1]): 437 values."""
+    """One sample's forward pass through MLP(2, [16, 16, 1]): 404 values."""
     from nn import MLP
 
     model = MLP(2, [16, 16, 1], seed=0)
@@ -594,19 +594,21 @@ def groups_in(source: str) -> dict[str, str]:
 
 def test_an_mlp_sample_collapses_to_a_box_per_layer() -> None:
     model, y = mlp_sample()
-    assert len(topological_order(y)) == 437
+    assert len(topological_order(y)) == 404
     source = draw_dot(y, collapse=model.layers).source
     boxes = groups_in(source)
+    # A neuron is its weights, its bias, its dot node (w . x + b) and its activation: Layer 3's
+    # one is linear, and its dot node is the output, the root.
     assert boxes == {
-        "group0": r"Layer\ 1|96 values",
-        "group1": r"Layer\ 2|320 values",
-        "group2": r"Layer\ 3|18 values",
+        "group0": r"Layer\ 1|80 values",
+        "group1": r"Layer\ 2|304 values",
+        "group2": r"Layer\ 3|17 values",
     }
     # Outside the boxes: the two inputs and the output, the root, which is never collapsed.
     assert sorted(records(source).values()) == [
         "data 0.3318|grad 1", "x0|data 0.5|grad 1.094", "x1|data -1|grad 0.2153"
     ]  # fmt: skip
-    assert 96 + 320 + 18 + 3 == 437
+    assert 80 + 304 + 17 + 3 == 404
     assert ("group0", "group1") in edges_with_labels(source)
     assert edges_with_labels(source)[("group0", "group1")] == "16 values"
     assert "rankdir=LR" in source  # five boxes deep as drawn
@@ -626,8 +628,8 @@ def test_a_box_per_neuron_and_names_from_a_dict() -> None:
         "hidden",
         "out",
     ]
-    # Layer 2, not collapsed, is drawn in full: 320 records of its own.
-    assert len(records(named)) == 320 + 3
+    # Layer 2, not collapsed, is drawn in full: 304 records of its own.
+    assert len(records(named)) == 304 + 3
 
 
 def test_a_loss_after_the_network_stays_outside() -> None:
@@ -637,9 +639,9 @@ def test_a_loss_after_the_network_stays_outside() -> None:
     source = draw_dot(loss, collapse=model.layers).source
     # The network's output is Layer 3's now (it is not the root); the loss is made from it and
     # a target, so it and its constants stay outside.
-    assert groups_in(source)["group2"] == r"Layer\ 3|19 values"
+    assert groups_in(source)["group2"] == r"Layer\ 3|18 values"
     labels = sorted(records(source).values())
-    assert len(labels) == len(topological_order(loss)) - (96 + 320 + 19)
+    assert len(labels) == len(topological_order(loss)) - (80 + 304 + 18)
     assert any(label.startswith("loss|") for label in labels)
 
 
@@ -667,8 +669,8 @@ def test_clusters_frame_and_label_each_group() -> None:
     assert "subgraph cluster_0 {" in source
     cluster = source.split("subgraph cluster_0 {", 1)[1].split("\t}", 1)[0]
     assert 'label="output\\ layer"' in cluster or "label=output" in cluster
-    assert len(records(cluster)) == 18 + 1  # the root is in it too
-    assert len(records(source)) == 437
+    assert len(records(cluster)) == 18  # the root, Layer 3's dot node, among them
+    assert len(records(source)) == 404
 
 
 def test_a_collapsed_mlp_renders(renderer: str) -> None:
@@ -676,7 +678,7 @@ def test_a_collapsed_mlp_renders(renderer: str) -> None:
     svg = draw_dot(y, collapse=model.layers).pipe(format="svg")
     nodes = svg_nodes(svg)
     assert {"group0", "group1", "group2"} <= set(nodes)
-    assert nodes["group1"] == ["Layer 2", "320 values"]
+    assert nodes["group1"] == ["Layer 2", "304 values"]
     width, _ = svg_size(svg)
     assert width <= PAGE_PT
 
