@@ -463,22 +463,29 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search: a graph a million nodes deep needs no recursion. A node is
     opened when it is first popped: it goes back on the stack under a `None` marker, with its
     parents on top. When the marker comes off again, all of those parents have been listed, so
-    the node is listed next. A leaf has no parents to wait for, so it is listed on sight.
+    the node is listed next. A leaf has no parents to wait for, so it is listed on sight, and so
+    is a node whose parents are all opened already: they are all listed too (a parent opened but
+    not listed would be waiting under its marker for this very node: a cycle).
     """
     order: list[Value] = []
     opened: set[Value] = set()
     stack: list[Value | None] = [root]
     # Bound methods: this loop runs once per node of graphs with millions of nodes.
     push, pop, list_node, open_node = stack.append, stack.pop, order.append, opened.add
+    all_opened = opened.issuperset
     while stack:
         node = pop()
         if node is None:
             list_node(pop())  # type: ignore[arg-type]
         elif node not in opened:
             open_node(node)
+            parents = node._parents
+            if all_opened(parents):  # a second neuron on the same inputs, say
+                list_node(node)
+                continue
             push(node)
             push(None)
-            for parent in node._parents:
+            for parent in parents:
                 if parent not in opened:
                     if parent._parents:
                         push(parent)
