@@ -63,7 +63,10 @@ class Neuron(Module):
         self.b = Value(0.0, label="b")
 
     def __call__(self, x: Inputs) -> Value:
-        x = _as_inputs(x, self.nin, "Neuron")
+        return self._fire(_as_inputs(x, self.nin, "Neuron"))
+
+    def _fire(self, x: Sequence[Value | Number]) -> Value:
+        """The unit on nin inputs already checked (a Layer checks them once for all its units)."""
         # One dot node for b + w . x, rather than a * and a + per input: the same numbers (the
         # sum starts from the bias, as micrograd's) with 2n times fewer nodes to build and walk.
         return ACTIVATIONS[self.activation].on_value(dot(self.w, x, self.b))
@@ -97,7 +100,7 @@ class Layer(Module):
     def __call__(self, x: Inputs) -> Value | list[Value]:
         # Numbers become constant leaves once here, not once per neuron.
         x = [as_value(xi) for xi in _as_inputs(x, self.nin, "Layer")]
-        out = [n(x) for n in self.neurons]
+        out = [n._fire(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
     def named_parameters(self) -> dict[str, Param]:
