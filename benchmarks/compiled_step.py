@@ -2,7 +2,7 @@
 
 Four ways chainrule runs the step of benchmarks/demo_step.py (MLP(2, [16, 16, 1]), 100 moons,
 mean hinge loss + 1e-4 L2, SGD with micrograd's schedule), from the same starting weights:
-the eager engine; compile_grad of the whole step (one trace of the 12,000-node graph, then
+the eager engine; compile_grad of the whole step (one trace of the 8,500-node graph, then
 its replay); and batched steps (one sample's trace replayed over the 100 samples, with numpy
 arrays or as a Python loop, the L2 term a whole compiled step of its own beside it). They take
 turns with micrograd and the float floor in one process. The first call of a compiled step
@@ -128,7 +128,7 @@ def run(blocks: int, steps_per_block: int) -> list[Row]:
         f"eager engine's losses bit for bit"
     )
     for name in ("compiled", "numpy", "loop"):
-        what = "the whole step's 12,000 nodes" if name == "compiled" else "one sample's graph"
+        what = "the whole step's 8,500 nodes" if name == "compiled" else "one sample's graph"
         rows.append(
             Row(
                 f"{WAYS[name]}: one-time cost of the first call (trace, generate, compile)",
