@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autograd.engine import Value
-from autograd.primitives import DOT
+from autograd.primitives import DOT, dot_parts
 
 
 def _split(node: Value) -> tuple[tuple[Value, ...], tuple[Value, ...]]:
     """A dot node's weights (its bias last, if it has one) and its inputs."""
-    n = len(node._parents) // 2
-    return node._parents[:n] + node._parents[2 * n :], node._parents[n : 2 * n]
+    ws, xs, bias = dot_parts(node._parents)
+    return (*ws, *bias), tuple(xs)
 
 
 @dataclass

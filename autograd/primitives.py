@@ -22,7 +22,7 @@ import math
 import numbers
 import operator
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -313,6 +313,15 @@ SIN = Primitive("sin", _sin, lambda g, out, x: (g * cos(x),))
 
 # cos(x).  d/dx = -sin(x)
 COS = Primitive("cos", _cos, lambda g, out, x: (g * -sin(x),))
+
+
+def dot_parts(parents: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
+    """A dot node's parents as its weights w_1..w_n, its inputs x_1..x_n, and (b,) or ().
+
+    The compiled steps read the layout through this; _dot and _dot_rule below slice it inline,
+    as they run for every neuron of every sample."""
+    n = len(parents) // 2
+    return parents[:n], parents[n : 2 * n], parents[2 * n :]
 
 
 def _dot(*parents: float) -> float:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.primitives import DOT, Primitive
+from autograd.primitives import DOT, Primitive, dot_parts
 from autograd.symbolic import (
     COMPENSATED_SUM,
     FAIL,
@@ -150,9 +150,9 @@ def rule_template(op: Primitive, arity: int) -> tuple[Sym, ...] | None:
 
 def _dot(xs: list[Sym]) -> Sym:
     """dot's forward, sum(products) or sum(products, bias), with the additions sum() makes."""
-    n = len(xs) // 2
-    products = [Sym("*", (xs[i], xs[n + i])) for i in range(n)]
-    start = xs[-1] if len(xs) % 2 else const(0)
+    ws, inputs, bias = dot_parts(xs)
+    products = [Sym("*", (w, x)) for w, x in zip(ws, inputs)]
+    start = bias[0] if bias else const(0)
     if COMPENSATED_SUM:
         return Sym(SUM, (start, *products))
     # NOTE: up to Python 3.11, sum() of floats adds each item in turn to its start (the bias, or
