@@ -1,27 +1,41 @@
 """autograd: a scalar reverse-mode automatic differentiation engine.
 
 from autograd import Value, no_grad, grad, draw_dot, gradcheck, GradcheckError
-from autograd import primitive, detect_anomaly, check_by_hand, compile_grad
+from autograd import primitive, detect_anomaly, check_by_hand, compile_grad, UntraceableWarning
 from autograd import exp, log, sqrt, tanh, sigmoid, relu, sin, cos
+
+The engine is the modules at the top of this folder: `engine` (Value, the graph walk, the one
+backprop pass), `primitives` (the table of ops) and `modes` (grad mode and anomaly mode). Three
+folders are built on it, each importing the engine and nothing beside it: `checking`
+(gradcheck, check_by_hand), `drawing` (draw_dot, the stepper, frames) and `compiling`
+(compile_grad).
 """
 
-from autograd.by_hand import check_by_hand
-from autograd.compiled import compile_grad
+from autograd.checking import GradcheckError, check_by_hand, gradcheck, numerical_grad
+from autograd.compiling import UntraceableWarning, compile_grad
+from autograd.drawing import (
+    BackwardStep,
+    RendererNotFoundError,
+    StepperPage,
+    backward_steps,
+    draw_dot,
+    draw_steps,
+    find_renderer,
+    save_animation,
+    save_frames,
+    save_png,
+    save_svg,
+)
 from autograd.engine import (
     Value,
     as_value,
-    detect_anomaly,
     dot,
-    enable_grad,
     grad,
     has_grad,
-    no_grad,
     primitive,
     topological_order,
 )
-from autograd.frames import save_animation, save_frames
-from autograd.gradcheck import GradcheckError, gradcheck, numerical_grad
-from autograd.page import StepperPage
+from autograd.modes import detect_anomaly, enable_grad, no_grad
 from autograd.primitives import (
     Number,
     as_float,
@@ -34,9 +48,6 @@ from autograd.primitives import (
     sqrt,
     tanh,
 )
-from autograd.render import RendererNotFoundError, find_renderer
-from autograd.stepper import BackwardStep, backward_steps, draw_steps
-from autograd.viz import draw_dot, save_png, save_svg
 
 __all__ = [
     "BackwardStep",
@@ -44,6 +55,7 @@ __all__ = [
     "Number",
     "RendererNotFoundError",
     "StepperPage",
+    "UntraceableWarning",
     "Value",
     "as_float",
     "as_value",

@@ -10,15 +10,10 @@ grad(..., create_graph=True), so the derivative of a derivative comes from the s
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
+from autograd.modes import MODE, RECORDING, enable_grad
 from autograd.primitives import (
     ABS,
     ADD,
@@ -342,14 +337,14 @@ def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     out.data = data
     out.grad = _NOT_COMPUTED
     out.label = ""
-    mode = _mode.get()
-    if mode is _RECORDING or mode.grad_enabled:
+    mode = MODE.get()
+    if mode is RECORDING or mode.grad_enabled:
         out._parents = parents
         out._primitive = op
     else:
         out._parents = ()
         out._primitive = None
-    if mode is not _RECORDING and mode.anomaly is not None:
+    if mode is not RECORDING and mode.anomaly is not None:
         mode.anomaly.check_forward(out, op, parents)
     return out
 
@@ -364,94 +359,6 @@ def _leaf(data: float) -> Value:
     out._parents = ()
     out._primitive = None
     return out
-
-
-# ----- grad mode and anomaly mode, per thread -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Mode:
-    """What ops do in this thread (or asyncio task): record history or not, watch for NaN."""
-
-    grad_enabled: bool = True
-    anomaly: _Anomaly | None = None
-
-
-# The engine's only global state. A ContextVar is per thread (and per asyncio task), so one
-# thread inside no_grad() changes nothing another thread records. Each context manager below
-# sets it and resets it in `finally`, so nesting and exceptions are safe.
-# The usual mode, checked first by identity: record history, watch for nothing.
-_RECORDING = _Mode()
-_mode: ContextVar[_Mode] = ContextVar("chainrule_mode", default=_RECORDING)
-
-
-@contextmanager
-def _set_mode(**changes: Any) -> Iterator[None]:
-    token = _mode.set(replace(_mode.get(), **changes))
-    try:
-        yield
-    finally:
-        _mode.reset(token)
-
-
-def no_grad() -> Any:
-    """Inside this block ops record no history: every result is a leaf."""
-    return _set_mode(grad_enabled=False)
-
-
-def enable_grad() -> Any:
-    """Inside this block ops record history again, even within no_grad()."""
-    return _set_mode(grad_enabled=True)
-
-
-def detect_anomaly() -> Any:
-    """Inside this block, the first op whose forward value or backward term is NaN while its
-    own inputs (and upstream gradient) are not raises FloatingPointError naming the op, its
-    inputs and the file:line that made the node. Costs nothing outside the block."""
-    return _set_mode(anomaly=_Anomaly())
-
-
-_OUR_FOLDERS = tuple(str(Path(__file__).parent.parent / pkg) + os.sep for pkg in ("autograd", "nn"))
-
-
-def _user_site() -> str:
-    """file:line of the innermost caller outside chainrule's own packages."""
-    frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_OUR_FOLDERS):
-        frame = frame.f_back
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
-
-
-def _isnan(x: Any) -> bool:
-    return float(x) != float(x)
-
-
-@dataclass
-class _Anomaly:
-    """detect_anomaly()'s record: where each node made inside the block was created."""
-
-    sites: dict[Value, str] = field(default_factory=dict)
-
-    def check_forward(self, out: Value, op: Primitive, parents: tuple[Value, ...]) -> None:
-        self.sites[out] = site = _user_site()
-        if _isnan(out.data) and not any(_isnan(p.data) for p in parents):
-            inputs = ", ".join(repr(p.data) for p in parents)
-            raise FloatingPointError(f"{op.name} of ({inputs}) is nan, at {site}")
-
-    def watch(
-        self, steps: Iterator[tuple[Value, tuple[Any, ...]]], grads: dict[Value, Any]
-    ) -> Iterator[tuple[Value, tuple[Any, ...]]]:
-        """The steps of a backward pass, raising at the first term that is a new NaN."""
-        for node, terms in steps:
-            inputs = [node.data, grads[node], *[p.data for p in node._parents]]
-            if any(_isnan(t) for t in terms) and not any(_isnan(x) for x in inputs):
-                site = self.sites.get(node, "a line outside detect_anomaly()")
-                values = ", ".join(repr(p.data) for p in node._parents)
-                raise FloatingPointError(
-                    f"the backward of {node._op} sent nan from inputs ({values}) and upstream "
-                    f"gradient {float(grads[node])!r}; the node was made at {site}"
-                )
-            yield node, terms
 
 
 # ----- the graph walk and the one backprop pass ---------------------------------------------------
@@ -552,7 +459,7 @@ def _gradients(root: Value, create_graph: bool) -> dict[Value, Any]:
     """Run the pass to its end: every node's d(root)/d(node), as floats or as Values."""
     grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     steps = backward_pass(root, grads, create_graph)
-    anomaly = _mode.get().anomaly
+    anomaly = MODE.get().anomaly
     if anomaly is not None:
         steps = anomaly.watch(steps, grads)
     if create_graph:

@@ -1,13 +1,13 @@
 """What the per-thread grad mode costs an op: one op's forward, and the mode read inside it.
 
-The mode is a ContextVar (autograd.engine._mode) read once per op. detect_anomaly()'s cost is a
+The mode is a ContextVar (autograd.modes.MODE) read once per op. detect_anomaly()'s cost is a
 demo-step row of its own (benchmarks.demo_step.run(anomaly=True)).
 """
 
 from __future__ import annotations
 
 from autograd import Value
-from autograd.engine import _mode
+from autograd.modes import MODE
 from benchmarks.harness import Row, clock, interleave
 
 OPS = 100_000
@@ -22,7 +22,7 @@ def _ops() -> float:
 
 
 def _mode_reads() -> float:
-    get = _mode.get
+    get = MODE.get
     start = clock()
     for _ in range(OPS):
         get()

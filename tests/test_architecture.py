@@ -1,4 +1,7 @@
-"""Imports point one way: nn -> autograd -> standard library. Checked in fresh interpreters."""
+"""The layout's rules, checked on folders: imports point one way, nn -> autograd -> standard
+library. The engine is the modules at the top of autograd/; each folder of autograd imports the
+engine and its own modules, nothing beside it; the engine imports no folder. Nothing here keeps
+a hand-written list of modules: a new file or folder is checked by where it stands."""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+AUTOGRAD = ROOT / "autograd"
+ENGINE = sorted(AUTOGRAD.glob("*.py"))
+FOLDERS = sorted(p for p in AUTOGRAD.iterdir() if (p / "__init__.py").exists())
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 
 
 def run_python(code: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -18,9 +25,12 @@ def run_python(code: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-def imported_modules(path: Path) -> set[str]:
+def imports(path: Path, top_level_only: bool = False) -> set[str]:
+    """The modules a file imports (every import, or only those run when it is imported)."""
+    tree = ast.parse(path.read_text())
+    nodes = tree.body if top_level_only else list(ast.walk(tree))
     names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in nodes:
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -28,73 +38,69 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-def test_importing_autograd_never_imports_nn() -> None:
-    result = run_python("import sys, autograd; print('nn' in sys.modules)")
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def engine_modules() -> set[str]:
+    return {module_name(p) for p in ENGINE if p.name != "__init__.py"}
+
+
+def test_the_layout_is_an_engine_and_folders_beside_it() -> None:
+    assert {"autograd.engine", "autograd.primitives", "autograd.modes"} <= engine_modules()
+    assert {p.name for p in FOLDERS} == {"checking", "drawing", "compiling"}
+
+
+@pytest.mark.parametrize("path", [p for p in ENGINE if p.name != "__init__.py"], ids=str)
+def test_the_engine_needs_only_the_standard_library_and_imports_no_folder(path: Path) -> None:
+    modules = imports(path)
+    ours = {m for m in modules if m.split(".")[0] == "autograd"}
+    assert ours <= engine_modules(), (path.name, ours - engine_modules())
+    assert {m.split(".")[0] for m in modules - ours} <= STDLIB, path.name
+
+
+def folder_files(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.py"))
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_a_folder_imports_the_engine_and_itself_and_nothing_beside_it(folder: Path) -> None:
+    allowed = engine_modules()
+    own = module_name(folder / "__init__.py")
+    for path in folder_files(folder):
+        ours = {m for m in imports(path) if m.split(".")[0] == "autograd"}
+        outside = {m for m in ours if m not in allowed and not m.startswith(own + ".")}
+        assert not outside, (str(path.relative_to(ROOT)), outside)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
+def test_a_folder_imports_nothing_outside_the_standard_library_at_import_time(
+    folder: Path,
+) -> None:
+    # graphviz (drawing) and numpy (compiling) are imported inside the functions that need them.
+    for path in folder_files(folder):
+        modules = imports(path, top_level_only=True)
+        third_party = {m.split(".")[0] for m in modules} - STDLIB - {"autograd"}
+        assert not third_party, (str(path.relative_to(ROOT)), third_party)
+
+
+def test_nothing_in_autograd_names_nn() -> None:
+    for path in AUTOGRAD.rglob("*.py"):
+        assert not any(m == "nn" or m.startswith("nn.") for m in imports(path)), path
+
+
+def test_nn_imports_autograd_by_its_public_names_only() -> None:
+    for path in sorted((ROOT / "nn").glob("*.py")):
+        ours = {m for m in imports(path) if m.split(".")[0] == "autograd"}
+        assert ours <= {"autograd"}, (path.name, ours)
+
+
+@pytest.mark.parametrize("absent", ["nn", "numpy", "graphviz"])
+def test_importing_autograd_imports_neither_nn_nor_the_optional_libraries(absent: str) -> None:
+    result = run_python(f"import sys, autograd; print({absent!r} in sys.modules)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
-
-
-def test_autograd_sources_never_name_nn() -> None:
-    for path in (ROOT / "autograd").glob("*.py"):
-        assert not any(m == "nn" or m.startswith("nn.") for m in imported_modules(path)), path
-
-
-def test_engine_needs_only_the_standard_library() -> None:
-    # The primitives' table needs nothing; the engine needs only the table.
-    for name, ours_allowed in (("primitives.py", set()), ("engine.py", {"autograd.primitives"})):
-        modules = imported_modules(ROOT / "autograd" / name)
-        ours = {m for m in modules if m.startswith("autograd")}
-        third_party = {m.split(".")[0] for m in modules - ours}
-        assert ours <= ours_allowed, (name, ours)
-        assert third_party <= set(sys.stdlib_module_names) | {"__future__"}, (name, third_party)
-
-
-# The gradient checks: which of autograd's own modules each may import.
-GRADCHECK = {
-    "gradcheck.py": {"autograd.engine", "autograd.differences", "autograd.gradcheck_report"},
-    "differences.py": {"autograd.engine"},
-    "gradcheck_report.py": set(),
-    "by_hand.py": {"autograd.engine", "autograd.gradcheck_report"},
-}
-
-
-@pytest.mark.parametrize("name", list(GRADCHECK))
-def test_gradcheck_imports_only_the_engine(name: str) -> None:
-    path = ROOT / "autograd" / name
-    ours = {m for m in imported_modules(path) if m.startswith("autograd")}
-    assert ours <= GRADCHECK[name], (name, ours)
-
-
-# The drawing modules: each may import the engine and the other drawing modules, nothing else of
-# ours (never nn, never gradcheck).
-DRAWING = {"viz", "stepper", "render", "page", "themes", "collapse", "frames"}
-
-
-def test_drawing_modules_import_only_the_engine_and_each_other() -> None:
-    allowed = {"autograd.engine"} | {f"autograd.{name}" for name in DRAWING}
-    found = [name for name in DRAWING if (ROOT / "autograd" / f"{name}.py").exists()]
-    assert {"viz", "stepper", "render", "page"} <= set(found)
-    for name in found:
-        ours = {
-            m
-            for m in imported_modules(ROOT / "autograd" / f"{name}.py")
-            if m.startswith("autograd")
-        }
-        assert ours <= allowed, (name, ours - allowed)
-
-
-def test_the_renderer_page_themes_and_groups_import_at_most_the_engine() -> None:
-    for name in ("render.py", "page.py", "themes.py", "collapse.py"):
-        ours = {m for m in imported_modules(ROOT / "autograd" / name) if m.startswith("autograd")}
-        assert ours <= {"autograd.engine"}, (name, ours)
-
-
-def test_nothing_but_the_drawing_modules_imports_them() -> None:
-    for path in (ROOT / "autograd").glob("*.py"):
-        if path.stem in DRAWING or path.stem == "__init__":
-            continue
-        ours = {m for m in imported_modules(path) if m.startswith("autograd.")}
-        assert not ours & {f"autograd.{name}" for name in DRAWING}, (path.name, ours)
 
 
 def test_nn_refuses_a_foreign_autograd(tmp_path: Path) -> None:
@@ -108,39 +114,3 @@ def test_nn_refuses_a_foreign_autograd(tmp_path: Path) -> None:
     assert "ImportError" in result.stderr
     assert "HIPS" in result.stderr
     assert "autograd" in result.stderr
-
-
-# The compiler (compile_grad): each module may import the engine, the primitives' table and the
-# other compiler modules, nothing else of ours; numpy only inside batched.load_numpy.
-COMPILER = {
-    "compiled",
-    "batched",
-    "numpy_replay",
-    "codegen",
-    "codetext",
-    "matmul",
-    "symbolic",
-    "templates",
-    "tracing",
-}
-
-
-def test_compiler_modules_import_only_the_engine_the_primitives_and_each_other() -> None:
-    allowed = {"autograd.engine", "autograd.primitives"}
-    allowed |= {f"autograd.{name}" for name in COMPILER}
-    for name in COMPILER:
-        modules = imported_modules(ROOT / "autograd" / f"{name}.py")
-        ours = {m for m in modules if m.startswith("autograd")}
-        third_party = {m.split(".")[0] for m in modules - ours}
-        assert ours <= allowed, (name, ours - allowed)
-        assert third_party <= set(sys.stdlib_module_names) | {"__future__", "numpy"}, name
-        top_level = ast.parse((ROOT / "autograd" / f"{name}.py").read_text()).body
-        assert not any(
-            isinstance(node, ast.Import) and node.names[0].name == "numpy" for node in top_level
-        ), f"{name} imports numpy at import time"
-
-
-def test_importing_autograd_does_not_import_numpy() -> None:
-    result = run_python("import sys, autograd; print('numpy' in sys.modules)")
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"

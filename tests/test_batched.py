@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from autograd import Value, batched, compile_grad, dot, numpy_replay
-from autograd.tracing import UntraceableWarning
+from autograd import Value, compile_grad, dot
+from autograd.compiling import batched, numpy_replay
+from autograd.compiling.tracing import UntraceableWarning
 from nn import (
     MLP,
     SGD,

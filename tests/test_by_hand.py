@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from autograd import GradcheckError, Value, check_by_hand
-from autograd.by_hand import WrongClaim
+from autograd.checking.by_hand import WrongClaim
 
 
 def sigmoid_net() -> dict[str, Value]:

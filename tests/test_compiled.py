@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from autograd import Value, compile_grad, no_grad, primitive, sigmoid
-from autograd.tracing import UntraceableWarning
+from autograd.compiling.tracing import UntraceableWarning
 from nn import (
     MLP,
     SGD,

@@ -24,8 +24,8 @@ from autograd import (
     numerical_grad,
     primitive,
 )
-from autograd.gradcheck import FAST_PROJECTIONS
-from autograd.gradcheck_report import Mismatch
+from autograd.checking.gradcheck import FAST_PROJECTIONS
+from autograd.checking.report import Mismatch
 from nn import MLP, hinge_loss, mse_loss
 from tests.conftest import floats_in
 

@@ -305,7 +305,7 @@ def test_page_is_made_from_the_package_files() -> None:
     from importlib import resources
 
     fragment = draw_steps(classic_neuron()).fragment
-    assets = resources.files("autograd") / "assets"
+    assets = resources.files("autograd.drawing") / "assets"
     script = (assets / "stepper.js").read_text(encoding="utf-8").strip()
     assert script in fragment
     assert (assets / "stepper.css").read_text(encoding="utf-8") in fragment

@@ -1,5 +1,5 @@
 """Symbolic values and templates: the engine's own forwards and rules, run on Syms, write
-expressions (autograd/symbolic.py, autograd/templates.py)."""
+expressions (autograd/compiling/symbolic.py, templates.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import math
 import pytest
 
 from autograd import Value, primitive
-from autograd.codetext import Namer, render
+from autograd.compiling.codetext import Namer, render
+from autograd.compiling.symbolic import Sym, Untraceable, var
+from autograd.compiling.templates import explore, forward_template, rule_template
 from autograd.primitives import ADD, DIV, DOT, MUL, POW_CONST, RELU, SIGMOID, SQRT, TANH
-from autograd.symbolic import Sym, Untraceable, var
-from autograd.templates import explore, forward_template, rule_template
 
 
 def text(expr: Sym) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_png, save_svg
+from autograd.drawing.themes import LR_MAX_DEPTH
+from autograd.drawing.viz import _record_text
 from autograd.engine import topological_order
-from autograd.themes import LR_MAX_DEPTH
-from autograd.viz import _record_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"

@@ -1,13 +1,13 @@
 """Symbolic values: numbers whose arithmetic writes an expression instead of computing.
 
-Imports autograd.primitives and the standard library only. A compiled step (autograd.compiled)
+Imports autograd.primitives and the standard library only. A compiled step (compiled)
 does not know any op's formula: it calls the op's own forward and rule, from the table of
 primitives, on `Sym` values. `g * y` on Syms gives the expression `g * y`; `exp(x)` (the dual
 function) gives a call of EXP's forward. So the generated code is the engine's code, written
 once, and a user's `primitive` compiles like a built-in one.
 
 A comparison of Syms cannot be decided without numbers: it asks the running exploration
-(autograd.templates) which way to go, and records the decision. A function that needs a real
+(templates) which way to go, and records the decision. A function that needs a real
 float (`float(x)`, `math.exp(x)`) raises `Untraceable`.
 """
 

@@ -1,7 +1,7 @@
 """Expressions as Python source text: the names they refer to, and compiling it.
 
-Imports autograd.symbolic and the standard library only. `render` writes an expression of
-autograd.symbolic as Python source, for floats or (vector=True) for numpy arrays, where a
+Imports symbolic and the standard library only. `render` writes an expression of
+symbolic as Python source, for floats or (vector=True) for numpy arrays, where a
 conditional expression becomes np.where; `Namer` gives the functions and odd constants the
 source refers to their names; `compile_function` makes the function.
 """
@@ -12,7 +12,20 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from autograd.symbolic import AND, BINARY, CALL, COMPARE, CONST, FAIL, IF, NOT, SUM, TRUTH, VAR, Sym
+from autograd.compiling.symbolic import (
+    AND,
+    BINARY,
+    CALL,
+    COMPARE,
+    CONST,
+    FAIL,
+    IF,
+    NOT,
+    SUM,
+    TRUTH,
+    VAR,
+    Sym,
+)
 
 
 class ReplayError(Exception):

@@ -1,7 +1,7 @@
 """Batched steps: one sample's trace replayed over a whole batch, the gradients summed.
 
 Imports autograd.engine, the compiler's modules and the standard library; numpy only through
-autograd.numpy_replay, where it is installed (the `fast` extra; never required).
+numpy_replay, where it is installed (the `fast` extra; never required).
 
 A per-sample loss has the same graph for every sample, up to its guards: trace it on one
 sample, then run the generated program on all of them. With numpy each node is an array over
@@ -25,13 +25,20 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from autograd.codegen import Program, build
-from autograd.codetext import Namer, compile_function
+from autograd.compiling.codegen import Program, build
+from autograd.compiling.codetext import Namer, compile_function
+from autograd.compiling.numpy_replay import agrees, load_numpy, numpy_function, vector_function
+from autograd.compiling.tracing import (
+    Trace,
+    UntraceableWarning,
+    backprop,
+    flatten,
+    trace,
+    unflatten,
+)
 from autograd.engine import Value
-from autograd.numpy_replay import agrees, load_numpy, numpy_function, vector_function
-from autograd.tracing import Trace, UntraceableWarning, backprop, flatten, trace, unflatten
 
-_SHAPES = 8  # as in autograd.compiled: traces kept for this many shapes of a sample
+_SHAPES = 8  # as in compiled: traces kept for this many shapes of a sample
 _INSTALL = "pip install 'chainrule[fast]' (or numpy)"
 
 

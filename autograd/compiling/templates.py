@@ -1,6 +1,6 @@
 """Templates: an op's forward and rule, run on symbolic values, as expressions.
 
-Imports autograd.symbolic, autograd.primitives and the standard library only. `explore` runs
+Imports symbolic, autograd.primitives and the standard library only. `explore` runs
 a function on Syms once per path of its comparisons, deciding each comparison both ways, and
 joins the paths into conditional expressions: relu's `(0.0,) if x <= 0 else (g,)` becomes
 `0.0 if x <= 0 else g`, decided afresh on every replay. `forward_template` and
@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.primitives import DOT, Primitive, dot_parts
-from autograd.symbolic import (
+from autograd.compiling.symbolic import (
     COMPENSATED_SUM,
     FAIL,
     IF,
@@ -28,6 +27,7 @@ from autograd.symbolic import (
     operand,
     var,
 )
+from autograd.primitives import DOT, Primitive, dot_parts
 
 _MAX_PATHS = 16
 

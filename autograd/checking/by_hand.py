@@ -14,8 +14,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from autograd.checking.report import GradcheckError, number, table
 from autograd.engine import Value, as_float, grad, topological_order
-from autograd.gradcheck_report import GradcheckError, number, table
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograd.drawing.page import _PageStep
+from autograd.drawing.render import RENDER_TIMEOUT
+from autograd.drawing.stepper import STEPPER_MAX_NODES, _steps
+from autograd.drawing.themes import _Look, _look
+from autograd.drawing.viz import _build_graph, _node_names
 from autograd.engine import Value
-from autograd.page import _PageStep
-from autograd.render import RENDER_TIMEOUT
-from autograd.stepper import STEPPER_MAX_NODES, _steps
-from autograd.themes import _Look, _look
-from autograd.viz import _build_graph, _node_names
 
 SVG_NS = "http://www.w3.org/2000/svg"
 

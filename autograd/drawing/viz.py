@@ -1,6 +1,6 @@
 """draw_dot: a picture of the graph behind a Value, a record per Value and a small node per op.
 
-Imports only autograd.engine and autograd.render (which finds and runs the Graphviz program).
+Imports only autograd.engine and render (which finds and runs the Graphviz program).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from autograd.collapse import _assign, _Groups
+from autograd.drawing.collapse import _assign, _Groups
+from autograd.drawing.render import RENDER_TIMEOUT, _graph_class
+from autograd.drawing.themes import _graph_attrs, _Look, _look
 from autograd.engine import Value, has_grad, topological_order
-from autograd.render import RENDER_TIMEOUT, _graph_class
-from autograd.themes import _graph_attrs, _Look, _look
 
 # Values, not counting op nodes. A picture of 1,000 records is already hard to read, and layout
 # time grows fast with reuse (a 1,100-node graph full of shared nodes took minutes).
@@ -259,7 +259,7 @@ def draw_dot(
     `collapse` draws each group of nodes made inside a module call as one box, so that a whole
     network's forward pass reads as a few boxes; `clusters` draws them in full, framed and
     labelled. Either takes a module (anything with .parameters()), a list of them (e.g.
-    `model.layers`), a dict from names to them, or lists of Values; autograd.collapse says which
+    `model.layers`), a dict from names to them, or lists of Values; collapse says which
     nodes belong to a group. The root is never collapsed.
 
     A graph of more than `max_nodes` Values raises ValueError (None draws any size); `.pipe()`,

@@ -3,7 +3,7 @@
 backward_steps() yields the steps of the engine's own backprop pass (`backward_pass`, which
 runs one node at a time): nothing here computes a derivative or sums a gradient.
 draw_steps() turns them, after the forward values, into the steps of a StepperPage (see
-autograd.page): draw_dot's SVG with controls to step, play and jump. Imports only
+page): draw_dot's SVG with controls to step, play and jump. Imports only
 autograd.engine and the other drawing modules (viz, themes, render, page).
 """
 
@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.drawing.page import StepperPage, _Change, _PageStep
+from autograd.drawing.render import RENDER_TIMEOUT
+from autograd.drawing.themes import _look, _Theme
+from autograd.drawing.viz import _build_graph, _check_size, _node_names
 from autograd.engine import Value, backward_pass, topological_order
-from autograd.page import StepperPage, _Change, _PageStep
-from autograd.render import RENDER_TIMEOUT
-from autograd.themes import _look, _Theme
-from autograd.viz import _build_graph, _check_size, _node_names
 
 # A stepper is for graphs small enough to follow by eye.
 STEPPER_MAX_NODES = 200

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import autograd.engine as engine
+import autograd.modes as modes
 from autograd.engine import Value
 from autograd.primitives import Primitive, as_float
 
@@ -101,7 +102,7 @@ class Trace:
         # A node made by the engine with grad mode off has no parents to record: take them
         # from the engine's frame, so that the replay can compute it.
         maker = sys._getframe(3)
-        if maker.f_code is _MAKE and not engine._mode.get().grad_enabled:
+        if maker.f_code is _MAKE and not modes.MODE.get().grad_enabled:
             self.stopped[v] = (maker.f_locals["op"], maker.f_locals["parents"])
 
     def read(self, v: Value, x: float) -> None:
@@ -186,7 +187,7 @@ _MAKE = engine._make.__code__
 # (Up to Python 3.11 a comprehension inside them is a code object of its own.)
 _QUIET = {
     code
-    for outer in (_MAKE, engine._Anomaly.check_forward.__code__)
+    for outer in (_MAKE, modes.Anomaly.check_forward.__code__)
     for code in (outer, *(c for c in outer.co_consts if isinstance(c, type(outer))))
 }
 _current: ContextVar[Trace | None] = ContextVar("chainrule_trace", default=None)
@@ -281,8 +282,8 @@ def _instrumented(record: Trace) -> Iterator[None]:
                     setattr(Value, name, attribute)
 
 
-_OURS = str(Path(__file__).parent) + "/"
-_NN = str(Path(__file__).parent.parent / "nn") + "/"
+_OURS = str(Path(__file__).parent.parent) + "/"
+_NN = str(Path(__file__).parent.parent.parent / "nn") + "/"
 
 
 def _user_site() -> str:

@@ -1,13 +1,13 @@
 """compile_grad: a training step traced once, then replayed as generated straight-line Python.
 
 Imports autograd.engine, the compiler's modules and the standard library only. The compiler:
-autograd.tracing (run f, record), autograd.symbolic and autograd.templates (ops on symbolic
-values), autograd.codegen and autograd.codetext (the code), autograd.batched,
-autograd.numpy_replay and autograd.matmul (batched steps).
+tracing (run f, record), symbolic and templates (ops on symbolic
+values), codegen and codetext (the code), batched,
+numpy_replay and matmul (batched steps).
 
 The first call of a step runs f eagerly on its data as Value leaves, recording the graph
-(autograd.tracing). From that graph and the ops' own forward and rule functions
-(autograd.symbolic), autograd.codegen writes one Python function: a statement per node
+(tracing). From that graph and the ops' own forward and rule functions
+(symbolic), codegen writes one Python function: a statement per node
 forward, the guards, a statement per gradient term backward, summed in the engine's order.
 Later calls with data of the same shape call that function: no Value is made, no graph walked.
 Each new trace is replayed once on its own data and must give eager's loss and gradients bit
@@ -22,11 +22,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.batched import BatchedStep
-from autograd.codegen import Program, build
-from autograd.codetext import Namer, compile_function
-from autograd.engine import Value
-from autograd.tracing import (
+from autograd.compiling.batched import BatchedStep
+from autograd.compiling.codegen import Program, build
+from autograd.compiling.codetext import Namer, compile_function
+from autograd.compiling.tracing import (
     Trace,
     UntraceableWarning,
     backprop,
@@ -34,6 +33,7 @@ from autograd.tracing import (
     trace,
     tracing,
 )
+from autograd.engine import Value
 
 _SHAPES = 8  # traces are kept for this many shapes of data (the most recently used)
 _VARIANTS = 4  # and this many per shape (one per way the guards came out)

@@ -1,7 +1,7 @@
 """The report of a failed gradient check: GradcheckError, its rows, and the table they print as.
 
-Imports the standard library only. gradcheck (autograd.gradcheck) and check_by_hand
-(autograd.by_hand) both raise GradcheckError; `.mismatches` holds the rows of the table as
+Imports the standard library only. gradcheck (gradcheck) and check_by_hand
+(by_hand) both raise GradcheckError; `.mismatches` holds the rows of the table as
 data, so a test can assert on them.
 """
 

@@ -17,13 +17,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.codetext import Namer, literal, render
+from autograd.compiling.codetext import Namer, literal, render
+from autograd.compiling.matmul import Layers
+from autograd.compiling.symbolic import AND, NOT, Sym, call, const, may_raise, var
+from autograd.compiling.templates import GRAD, OUT, forward_template, parent, rule_template
+from autograd.compiling.tracing import Trace
 from autograd.engine import Value, topological_order
-from autograd.matmul import Layers
 from autograd.primitives import Primitive
-from autograd.symbolic import AND, NOT, Sym, call, const, may_raise, var
-from autograd.templates import GRAD, OUT, forward_template, parent, rule_template
-from autograd.tracing import Trace
 
 _NAME = re.compile(r"\b[vg]\d+\b")  # the names `let` gives
 

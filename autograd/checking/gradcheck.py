@@ -1,6 +1,6 @@
 """gradcheck: backprop's derivatives against finite differences, all of them or projections.
 
-Imports engine, the finite differences (autograd.differences) and the report only. Meant for
+Imports engine, the finite differences (differences) and the report only. Meant for
 tests, a user's own CI included:
 
     from autograd import gradcheck
@@ -15,7 +15,7 @@ What is compared, for each output y_o of f:
   grad(create_graph=True), against central differences of backprop's first derivatives
   (one float backward pass per evaluation): the whole Hessian;
 - fast=True: the same along FAST_PROJECTIONS random directions u (and w) instead of every e_i.
-How one slope is judged, kinks and jumps included, is autograd.differences.
+How one slope is judged, kinks and jumps included, is differences.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
-from autograd.differences import Direction, Line, Probe, along, compare
+from autograd.checking.differences import Direction, Line, Probe, along, compare
+from autograd.checking.report import GradcheckError, Mismatch, mismatch_report
 from autograd.engine import Number, Value, as_float, dot, enable_grad, grad
-from autograd.gradcheck_report import GradcheckError, Mismatch, mismatch_report
 
 # fast=True: how many random directions, and the seed that draws them (every run repeats).
 FAST_PROJECTIONS = 16

@@ -1,11 +1,11 @@
 """The numpy programs of batched steps: each node an array over the samples.
 
-Imports autograd.engine, autograd.codegen, autograd.codetext, autograd.primitives, the
+Imports autograd.engine, codegen, codetext, autograd.primitives, the
 standard library, and numpy, only inside `load_numpy` (the `fast` extra; never required).
-A program built with vector=True (autograd.codegen) is rendered with np.where for its
+A program built with vector=True (codegen) is rendered with np.where for its
 conditionals, numpy's own exp, log, tanh... for the forwards that have one (any other op's
 forward is called on each element), a rule that needs floats called once per sample, and each
-layer one matrix product (autograd.matmul).
+layer one matrix product (matmul).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from autograd.codegen import Program
-from autograd.codetext import compile_function
+from autograd.compiling.codegen import Program
+from autograd.compiling.codetext import compile_function
 from autograd.engine import Value
 from autograd.primitives import COS, EXP, LOG, SIGMOID, SIN, SQRT, TANH
 

@@ -1,6 +1,6 @@
 """StepperPage: the stepper's self-contained HTML page, and the steps it shows.
 
-The page's markup, style and script are package files (autograd/assets/stepper.html, .css and
+The page's markup, style and script are package files (assets/stepper.html, .css and
 .js), read with importlib.resources and put together here with string.Template: the markup
 names its slots ($page_id, $svg, ...); the script is a function of the page's <div>, which the
 markup calls, so the script itself needs no substitution. Imports nothing from this project.
@@ -45,7 +45,7 @@ class _PageStep:
 @functools.cache
 def _asset(name: str) -> str:
     """The text of one of the page's package files."""
-    return (resources.files("autograd") / "assets" / name).read_text(encoding="utf-8")
+    return (resources.files("autograd.drawing") / "assets" / name).read_text(encoding="utf-8")
 
 
 _page_numbers = itertools.count()
