@@ -319,6 +319,30 @@ def test_no_grad_nests_and_survives_exceptions() -> None:
     assert (x * x)._parents == (x, x)
 
 
+def test_a_mode_block_can_be_entered_again_and_inside_itself() -> None:
+    # PyTorch allows `ng = torch.no_grad(); with ng: ...; with ng: ...`.
+    x = Value(2.0)
+    for block in (no_grad(), enable_grad(), detect_anomaly()):
+        outside = (x * x)._parents
+        with block:
+            first = (x * x)._parents
+        with block:
+            with block:
+                nested = (x * x)._parents
+            again = (x * x)._parents
+        assert first == nested == again
+        assert (x * x)._parents == outside == (x, x)
+    ng = no_grad()
+    with ng:
+        assert (x * x)._parents == ()
+        with enable_grad():
+            assert (x * x)._parents == (x, x)
+        with ng:
+            assert (x * x)._parents == ()
+        assert (x * x)._parents == ()
+    assert (x * x)._parents == (x, x)
+
+
 def test_detach_is_a_fresh_leaf() -> None:
     x = Value(2.0)
     y = x * 3
