@@ -10,6 +10,7 @@ grad(..., create_graph=True), so the derivative of a derivative comes from the s
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -64,9 +65,13 @@ class Value:
     own attributes (`p.m = 0.0`, as micrograd programs keep optimizer state) go in the
     `__dict__` slot. NOTE: on Python 3.11 and 3.12 that slot costs every node 32 bytes
     (docs/speed.md measures it), whether or not it gets an attribute.
+
+    `data` and `grad` are properties over the slots `_data` and `_grad`, which the engine
+    reads directly: a read or a write from outside is told to the active trace, if any (the
+    hook of autograd.modes), so that a compiled step can see f read a value it cannot replay.
     """
 
-    __slots__ = ("data", "grad", "label", "_parents", "_primitive", "__dict__")
+    __slots__ = ("_data", "_grad", "label", "_parents", "_primitive", "__dict__")
 
     def __init__(
         self, data: Number, label: str = "", *micrograd_args: object, **micrograd_kwargs: object
@@ -78,11 +83,42 @@ class Value:
                     f"Value(data, label=''), and {_MICROGRAD_OPS}"
                 )
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self.data = as_float(data, "Value data")
-        self.grad: float = _NOT_COMPUTED
+        self._data = as_float(data, "Value data")
+        self._grad: float = _NOT_COMPUTED
         self.label = label
         self._parents: tuple[Value, ...] = ()
         self._primitive: Primitive | None = None
+        _tell_trace(self, None, ())
+
+    @property
+    def data(self) -> float:
+        """The node's value."""
+        mode = MODE.get()
+        if mode is not RECORDING and mode.trace is not None:
+            mode.trace.read(self, "data", self._data)
+        return self._data
+
+    @data.setter
+    def data(self, x: float) -> None:
+        mode = MODE.get()
+        if mode is not RECORDING and mode.trace is not None:
+            mode.trace.wrote(self, "data")
+        self._data = x
+
+    @property
+    def grad(self) -> float:
+        """d(root)/d(self) summed over the backward passes that reached it; 0.0 before."""
+        mode = MODE.get()
+        if mode is not RECORDING and mode.trace is not None:
+            mode.trace.read(self, "grad", self._grad)
+        return self._grad
+
+    @grad.setter
+    def grad(self, g: float) -> None:
+        mode = MODE.get()
+        if mode is not RECORDING and mode.trace is not None:
+            mode.trace.wrote(self, "grad")
+        self._grad = g
 
     def __repr__(self) -> str:
         label = f"label={self.label!r}, " if self.label else ""
@@ -212,30 +248,32 @@ class Value:
         """y ** x, for a number y: the exponent is a Value."""
         return _apply(POW, (other, self))
 
-    # ----- comparisons look at data and record nothing ------------------------------------------
+    # ----- comparisons look at data and record nothing (but tell a trace: a guard) -------------
 
     def __lt__(self, other: Value | Number) -> bool:
-        return self.data < as_value(other, "<").data
+        return _compare(self, "<", other, operator.lt)
 
     def __le__(self, other: Value | Number) -> bool:
-        return self.data <= as_value(other, "<=").data
+        return _compare(self, "<=", other, operator.le)
 
     def __gt__(self, other: Value | Number) -> bool:
-        return self.data > as_value(other, ">").data
+        return _compare(self, ">", other, operator.gt)
 
     def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= as_value(other, ">=").data
+        return _compare(self, ">=", other, operator.ge)
 
     # ----- gradients ----------------------------------------------------------------------------
 
     def backward(self) -> None:
         """Add d(self)/d(node) into the .grad of every node that self depends on."""
         for node, g in _gradients(self, create_graph=False).items():
-            node.grad += g
+            node._grad += g
 
     def detach(self) -> Value:
         """A new leaf with the same data and no history."""
-        return Value(self.data, self.label)
+        out = _leaf(self._data, source=self)
+        out.label = self.label
+        return out
 
 
 def as_value(x: Value | Number, op: str = "") -> Value:
@@ -251,7 +289,7 @@ def as_value(x: Value | Number, op: str = "") -> Value:
 def has_grad(v: Value) -> bool:
     """True once a backward pass has reached v (even with a gradient of 0.0); False while its
     grad is still the 0.0 it was made with."""
-    return v.grad is not _NOT_COMPUTED
+    return v._grad is not _NOT_COMPUTED
 
 
 _JUST_VALUES = {Value}
@@ -326,16 +364,16 @@ def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     # the parents' data) makes a training step about a tenth faster.
     n = len(parents)
     if n == 2:
-        data = op.forward(parents[0].data, parents[1].data)
+        data = op.forward(parents[0]._data, parents[1]._data)
     elif n == 1:
-        data = op.forward(parents[0].data)
+        data = op.forward(parents[0]._data)
     else:
-        data = op.forward(*[p.data for p in parents])
+        data = op.forward(*[p._data for p in parents])
     if type(data) is not float:
         data = as_float(data, f"the forward of {op.name}")
     out = Value.__new__(Value)
-    out.data = data
-    out.grad = _NOT_COMPUTED
+    out._data = data
+    out._grad = _NOT_COMPUTED
     out.label = ""
     mode = MODE.get()
     if mode is RECORDING or mode.grad_enabled:
@@ -344,21 +382,46 @@ def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     else:
         out._parents = ()
         out._primitive = None
-    if mode is not RECORDING and mode.anomaly is not None:
-        mode.anomaly.check_forward(out, op, parents)
+    if mode is not RECORDING:
+        if mode.anomaly is not None:
+            mode.anomaly.check_forward(out, op, parents)
+        if mode.trace is not None:
+            mode.trace.made(out, op, parents)
     return out
 
 
-def _leaf(data: float) -> Value:
+def _leaf(data: float, source: Value | None = None) -> Value:
     """A constant leaf, made without __init__'s checks: data is already a float. (Like _make,
-    it writes the fields itself: `2 * x` makes one per op, and __init__ would cost 3%.)"""
+    it writes the fields itself: `2 * x` makes one per op.) `source`: the node it is a
+    detached copy of."""
     out = Value.__new__(Value)
-    out.data = data
-    out.grad = _NOT_COMPUTED
+    out._data = data
+    out._grad = _NOT_COMPUTED
     out.label = ""
     out._parents = ()
     out._primitive = None
+    mode = MODE.get()
+    if mode is not RECORDING and mode.trace is not None:
+        mode.trace.made(out, None, () if source is None else (source,))
     return out
+
+
+def _tell_trace(out: Value, op: Primitive | None, parents: tuple[Value, ...]) -> None:
+    """Tell the active trace, if any, of a new node: a leaf (no op, no parents) or a detached
+    copy (no op, its one source)."""
+    mode = MODE.get()
+    if mode is not RECORDING and mode.trace is not None:
+        mode.trace.made(out, op, parents)
+
+
+def _compare(left: Value, op: str, other: Value | Number, test: Callable[..., bool]) -> bool:
+    """left op other on data, told to the active trace, if any (for which it is a guard)."""
+    right = other._data if isinstance(other, Value) else as_float(other, f"an operand of {op}")
+    outcome = test(left._data, right)
+    mode = MODE.get()
+    if mode is not RECORDING and mode.trace is not None:
+        mode.trace.compared(left, op, other if isinstance(other, Value) else right, outcome)
+    return outcome
 
 
 # ----- the graph walk and the one backprop pass ---------------------------------------------------
@@ -427,11 +490,11 @@ def backward_pass(
                 terms = op.rule(g, node, *parents)
             # Nearly every node is unary or binary: spelled out, a training step is a tenth faster.
             elif n == 1:
-                terms = op.rule(g, node.data, parents[0].data)
+                terms = op.rule(g, node._data, parents[0]._data)
             elif n == 2:
-                terms = op.rule(g, node.data, parents[0].data, parents[1].data)
+                terms = op.rule(g, node._data, parents[0]._data, parents[1]._data)
             else:
-                terms = op.rule(g, node.data, *[p.data for p in parents])
+                terms = op.rule(g, node._data, *[p._data for p in parents])
             arity_ok = len(terms) == n
         except Exception as error:
             raise _rule_failed(op, error) from error

@@ -1,10 +1,11 @@
-"""Grad mode and anomaly mode: what ops do in this thread. Standard library only.
+"""Grad mode, anomaly mode and the trace hook: what ops do in this thread. Standard library only.
 
 The engine's only global state is one record, `MODE`, read once per op: whether to record
-history (`no_grad()` turns it off, `enable_grad()` back on) and whether to watch for NaN
-(`detect_anomaly()`). It is a ContextVar, so it is per thread (and per asyncio task): one thread
-inside `no_grad()` changes nothing that another thread records. Each block restores the mode
-it found when it ends, also through an exception, so blocks nest.
+history (`no_grad()` turns it off, `enable_grad()` back on), whether to watch for NaN
+(`detect_anomaly()`), and which trace, if any, to tell of each new node (a compiled step's,
+autograd.compiling; see `TraceHook`). It is a ContextVar, so it is per thread (and per
+asyncio task): one thread inside `no_grad()` changes nothing that another thread records.
+Each block restores the mode it found when it ends, also through an exception, so blocks nest.
 """
 
 from __future__ import annotations
@@ -16,19 +17,41 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from autograd.engine import Value
     from autograd.primitives import Primitive
 
 
+class TraceHook(Protocol):
+    """What the engine tells a running trace (autograd.compiling's Trace) in this thread.
+
+    The one way a trace sees f run: no frames read, no class changed.
+    """
+
+    def made(self, out: Value, op: Primitive | None, parents: tuple[Value, ...]) -> None:
+        """A new node: out = op(*parents), told also under no_grad() (where out keeps no
+        history). op None: a leaf (no parents) or a detached copy (its one parent)."""
+
+    def compared(self, left: Value, op: str, right: Value | float, outcome: bool) -> None:
+        """A comparison of left's value with right's (or with the number right)."""
+
+    def read(self, v: Value, name: str, x: float) -> None:
+        """A read of v.data or v.grad (name) from outside the engine, giving x."""
+
+    def wrote(self, v: Value, name: str) -> None:
+        """A write of v.data or v.grad from outside the engine."""
+
+
 @dataclass(frozen=True)
 class Mode:
-    """What ops do in this thread: record history or not, watch for NaN or not."""
+    """What ops do in this thread: record history or not, watch for NaN or not, tell a trace
+    or not."""
 
     grad_enabled: bool = True
     anomaly: Anomaly | None = None
+    trace: TraceHook | None = None
 
 
 # The usual mode, which the engine checks first, by identity: record history, watch for nothing.
@@ -73,15 +96,22 @@ def detect_anomaly() -> ModeBlock:
     return ModeBlock(anomaly=Anomaly())
 
 
-_OUR_FOLDERS = tuple(str(Path(__file__).parent.parent / pkg) + os.sep for pkg in ("autograd", "nn"))
+_AUTOGRAD = str(Path(__file__).parent) + os.sep
+_NN = str(Path(__file__).parent.parent / "nn") + os.sep
 
 
 def user_site() -> str:
-    """file:line of the innermost caller outside chainrule's own packages."""
+    """file:line of the innermost caller outside autograd; where that is in nn, followed by
+    the line outside both that called it: `.../nn/losses.py:80 (called from train.py:12)`."""
     frame = sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_OUR_FOLDERS):
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_AUTOGRAD):
         frame = frame.f_back
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    site = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+    if not frame.f_code.co_filename.startswith(_NN):
+        return site
+    while frame.f_back is not None and frame.f_code.co_filename.startswith((_AUTOGRAD, _NN)):
+        frame = frame.f_back
+    return f"{site} (called from {frame.f_code.co_filename}:{frame.f_lineno})"
 
 
 def _isnan(x: Any) -> bool:
@@ -96,8 +126,8 @@ class Anomaly:
 
     def check_forward(self, out: Value, op: Primitive, parents: tuple[Value, ...]) -> None:
         self.sites[out] = site = user_site()
-        if _isnan(out.data) and not any(_isnan(p.data) for p in parents):
-            inputs = ", ".join(repr(p.data) for p in parents)
+        if _isnan(out._data) and not any(_isnan(p._data) for p in parents):
+            inputs = ", ".join(repr(p._data) for p in parents)
             raise FloatingPointError(f"{op.name} of ({inputs}) is nan, at {site}")
 
     def watch(
@@ -105,10 +135,10 @@ class Anomaly:
     ) -> Iterator[tuple[Value, tuple[Any, ...]]]:
         """The steps of a backward pass, raising at the first term that is a new NaN."""
         for node, terms in steps:
-            inputs = [node.data, grads[node], *[p.data for p in node._parents]]
+            inputs = [node._data, grads[node], *[p._data for p in node._parents]]
             if any(_isnan(t) for t in terms) and not any(_isnan(x) for x in inputs):
                 site = self.sites.get(node, "a line outside detect_anomaly()")
-                values = ", ".join(repr(p.data) for p in node._parents)
+                values = ", ".join(repr(p._data) for p in node._parents)
                 raise FloatingPointError(
                     f"the backward of {node._op} sent nan from inputs ({values}) and upstream "
                     f"gradient {float(grads[node])!r}; the node was made at {site}"

@@ -420,3 +420,29 @@ def test_the_demo_step_is_exact_with_sigmoid_and_detach_in_the_loss() -> None:
         for p in params:
             p.data -= 0.5 * p.grad
     assert sigmoid(0.0) == 0.5
+
+
+def test_the_value_class_is_not_changed_while_f_is_traced() -> None:
+    original = dict(vars(Value))
+    seen = []
+    w = Value(1.0)
+
+    def f(x: Value) -> Value:
+        seen.append(dict(vars(Value)))
+        return w * x
+
+    assert compile_grad(f, [w])(2.0) == 2.0
+    assert seen == [original]
+
+
+def test_a_read_of_a_value_made_outside_f_and_never_used_in_its_graph_is_a_guard() -> None:
+    w, switch = Value(1.0), Value(1.0)
+
+    def f(x: Value) -> Value:
+        return w * x if switch.data > 0 else w * x * 3.0
+
+    step = compile_grad(f, [w])
+    assert [step(2.0), step(2.0)] == [2.0, 2.0]
+    switch.data = -1.0
+    assert step(2.0) == 6.0  # the guard on the read failed: traced again
+    assert step.traces == 2

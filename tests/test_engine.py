@@ -402,7 +402,9 @@ def test_equality_is_identity_and_values_hash() -> None:
 
 def test_engine_fields_are_slots_and_there_is_no_zeroing_method() -> None:
     v = Value(1.0)
-    assert {"data", "grad", "label", "_parents", "_primitive"} <= set(Value.__slots__)
+    # data and grad are properties over the slots _data and _grad (a trace sees them read).
+    assert {"_data", "_grad", "label", "_parents", "_primitive"} <= set(Value.__slots__)
+    assert isinstance(Value.data, property) and isinstance(Value.grad, property)
     assert vars(v) == {}  # the engine's own fields are not in the attribute dict
     assert not hasattr(v, "zero_grad")
 
@@ -776,3 +778,81 @@ def test_an_int_too_large_for_a_float_is_refused_by_name() -> None:
         Value(10**400)
     with pytest.raises(OverflowError, match=r"an operand of \* is too large"):
         Value(1.0) * 10**400
+
+
+# ----- the trace hook: how a trace sees f run (autograd.modes.TraceHook) ------------------------
+
+
+class _Recorder:
+    """A TraceHook that writes down what the engine tells it."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[object, ...]] = []
+
+    def made(self, out: Value, op: object, parents: tuple[Value, ...]) -> None:
+        self.told.append(("made", out, getattr(op, "name", None), parents, out._primitive))
+
+    def compared(self, left: Value, op: str, right: object, outcome: bool) -> None:
+        self.told.append(("compared", left, op, right, outcome))
+
+    def read(self, v: Value, name: str, x: float) -> None:
+        self.told.append(("read", v, name, x))
+
+    def wrote(self, v: Value, name: str) -> None:
+        self.told.append(("wrote", v, name))
+
+
+def test_the_trace_hook_is_told_each_node_with_its_op_and_parents_also_under_no_grad() -> None:
+    from autograd.modes import ModeBlock
+
+    x, w = Value(2.0), Value(3.0)
+    hook = _Recorder()
+    with ModeBlock(trace=hook):
+        y = x * w
+        with no_grad():
+            z = y.exp()
+        c = 2.0 + y  # the constant 2.0 is a leaf made here
+        d = y.detach()
+        leaf = Value(1.5)
+    made = [t for t in hook.told if t[0] == "made"]
+    assert [t[2] for t in made] == ["*", "exp", None, "+", None, None]
+    assert made[0][1:] == (y, "*", (x, w), y._primitive)
+    # Under no_grad the node keeps no history, but the hook still gets its op and parents.
+    assert made[1][1] is z and made[1][3] == (y,) and made[1][4] is None
+    assert made[2][3] == () and made[3][1] is c and made[3][3][1] is y
+    assert made[4][1:4] == (d, None, (y,))  # a detached copy: no op, its one source
+    assert made[5][1:4] == (leaf, None, ())
+    assert hook.told == made  # the engine's own reads of .data are not told
+    # Nothing is told outside the block, and the block changed no class attribute.
+    before = len(hook.told)
+    x * w
+    assert len(hook.told) == before
+
+
+def test_the_trace_hook_is_told_comparisons_and_reads_and_writes_from_outside() -> None:
+    from autograd.modes import ModeBlock
+
+    x, y = Value(2.0), Value(3.0)
+    hook = _Recorder()
+    with ModeBlock(trace=hook):
+        assert x < y and not x >= 2.5
+        assert x.data == 2.0 and x.grad == 0.0
+        x.data = 4.0
+    assert hook.told == [
+        ("compared", x, "<", y, True),
+        ("compared", x, ">=", 2.5, False),
+        ("read", x, "data", 2.0),
+        ("read", x, "grad", 0.0),
+        ("wrote", x, "data"),
+    ]
+
+
+def test_another_thread_tells_the_trace_nothing() -> None:
+    from autograd.modes import ModeBlock
+
+    hook = _Recorder()
+    with ModeBlock(trace=hook):
+        thread = threading.Thread(target=lambda: (Value(1.0) * 2.0).data)
+        thread.start()
+        thread.join()
+    assert hook.told == []

@@ -77,15 +77,15 @@ class _Builder:
         # Each node's gradient terms as they arrive: (text, can it raise, already summed over
         # the samples: only a numpy layer's weight gradients are).
         self.terms: dict[Value, list[tuple[str, bool, bool]]] = {}
-        self.layers = Layers(trace.made, trace.data, trace.stopped) if vector else None
+        self.layers = Layers(trace.nodes, trace.data, trace.stopped) if vector else None
 
     def program(self, seed: str) -> Program:
         guards: dict[int, list[Any]] = {}
         for guard in self.trace.guards:
             guards.setdefault(guard[0], []).append(guard)
-        for k in range(len(self.trace.made) + 1):
+        for k in range(len(self.trace.nodes) + 1):
             if k:
-                self.forward(k, self.trace.made[k - 1])
+                self.forward(k, self.trace.nodes[k - 1])
             for _, op, left, right, outcome in guards.get(k, []):
                 self.guard(left, op, right, outcome)
         self.out.loss = self.value(self.trace.root)
