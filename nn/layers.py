@@ -3,21 +3,45 @@
 Imports autograd's public API and nn.module only.
 
 A neuron computes act(w . x + b). Weights start uniform in [-1, 1] and biases at 0, as in
-micrograd. Randomness comes from a private random.Random (MLP's `seed`, or the `rng` passed to
-a Neuron or Layer); the global `random` module is never read or seeded.
+micrograd. With a `seed` (MLP) or an `rng` (a random.Random passed to a Neuron or Layer) the
+weights come from that private generator, the same every time. With neither they come from the
+global `random` module, drawn in micrograd's order (layer by layer, neuron by neuron, weight by
+weight), so `random.seed(1337)` followed by micrograd's constructor calls gives micrograd's
+network, number for number.
 """
 
 from __future__ import annotations
 
 import numbers
 import random
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 
 from autograd import Number, Value, as_value, dot
 from nn.activations import ACTIVATIONS, get_activation
-from nn.module import Module, Param
+from nn.module import Module
 
 Inputs = Sequence[Value | Number] | Value | Number
+
+
+def _uniform(rng: random.Random | None) -> Callable[[float, float], float]:
+    """rng's uniform, or the global random module's when there is no rng (micrograd's)."""
+    return rng.uniform if rng is not None else random.uniform
+
+
+def _activation_name(activation: object, nonlin: object, who: str) -> str:
+    """The activation's name, from chainrule's `activation` or micrograd's `nonlin` (True is
+    relu, False linear; a bool in activation's place is micrograd's positional nonlin)."""
+    if isinstance(activation, bool):
+        activation, nonlin = "relu", activation if nonlin is None else nonlin
+    if nonlin is not None:
+        if not isinstance(nonlin, bool):
+            raise TypeError(f"{who} nonlin must be True or False, got {nonlin!r}")
+        if activation != "relu":
+            raise TypeError(
+                f"{who} got activation={activation!r} and nonlin={nonlin!r}: give one of them"
+            )
+        activation = "relu" if nonlin else "linear"
+    return get_activation(activation).name
 
 
 def _check_size(n: object, what: str) -> int:
@@ -39,28 +63,49 @@ def _as_inputs(x: Inputs, nin: int, who: str) -> list[Value | Number]:
     if type(x) is list:  # the usual case, first: this runs for every neuron of every sample
         inputs = x
     elif isinstance(x, (Value, numbers.Number)):
-        return [x]
+        inputs = [x]
     elif isinstance(x, (str, bytes, Mapping, Set)) or not isinstance(x, Iterable):
         raise TypeError(f"{who} expects a list of {nin} numbers or Values, got {type(x).__name__}")
     else:
         inputs = list(x)
+    first = inputs[0] if inputs else 0.0
+    if type(first) is not Value and type(first) is not float and _is_sequence(first):
+        # NOTE: a batch (a list of samples) is the usual mistake of PyTorch habits; a module
+        # here computes one sample at a time, as micrograd's.
+        raise TypeError(
+            f"{who} takes one sample (a list of {nin} numbers), got a batch of {len(inputs)} "
+            f"{type(first).__name__}s: call it on each sample, [model(x) for x in batch]"
+        )
     if len(inputs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(inputs)}")
     return inputs
 
 
+def _is_sequence(x: object) -> bool:
+    """True for a list, a tuple, a numpy row: anything iterable but a string."""
+    return isinstance(x, Iterable) and not isinstance(x, (str, bytes))
+
+
 class Neuron(Module):
     """One unit: act(sum_i w_i * x_i + b), with act one of relu, tanh, sigmoid, linear."""
 
+    parameter_fields = ("w", "b")
+
     def __init__(
-        self, nin: int, activation: str = "relu", *, rng: random.Random | None = None
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        rng: random.Random | None = None,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "Neuron nin")
-        self.activation = get_activation(activation).name
-        rng = rng if rng is not None else random.Random()
+        self.activation = _activation_name(activation, nonlin, "Neuron")
+        uniform = _uniform(rng)
+        self.w = [Value(uniform(-1.0, 1.0)) for _ in range(nin)]
+        self.b = Value(0.0)
         # Labelled so that draw_dot shows them as the parameters they are, not as constants.
-        self.w = [Value(rng.uniform(-1.0, 1.0), label=f"w{i}") for i in range(nin)]
-        self.b = Value(0.0, label="b")
+        self._label_parameters()
 
     def __call__(self, x: Inputs) -> Value:
         return self._fire(_as_inputs(x, self.nin, "Neuron"))
@@ -71,10 +116,6 @@ class Neuron(Module):
         # sum starts from the bias, as micrograd's) with 2n times fewer nodes to build and walk.
         return ACTIVATIONS[self.activation].on_value(dot(self.w, x, self.b))
 
-    def named_parameters(self) -> dict[str, Param]:
-        """The weights "w" (in input order), then the bias "b"."""
-        return {"w": self.w, "b": self.b}
-
     def __repr__(self) -> str:
         return f"Neuron(nin={self.nin}, activation={self.activation!r})"
 
@@ -83,6 +124,8 @@ class Layer(Module):
     """nout neurons reading the same nin inputs. Returns a list of Values, or one Value if
     nout == 1."""
 
+    parameter_fields = ("neurons",)
+
     def __init__(
         self,
         nin: int,
@@ -90,26 +133,19 @@ class Layer(Module):
         activation: str = "relu",
         *,
         rng: random.Random | None = None,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _check_size(nin, "Layer nin")
         self.nout = _check_size(nout, "Layer nout")
-        self.activation = get_activation(activation).name
-        rng = rng if rng is not None else random.Random()
-        self.neurons = [Neuron(nin, activation, rng=rng) for _ in range(nout)]
+        self.activation = _activation_name(activation, nonlin, "Layer")
+        self.neurons = [Neuron(nin, self.activation, rng=rng) for _ in range(nout)]
+        self._label_parameters()
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         # Numbers become constant leaves once here, not once per neuron.
         x = [as_value(xi) for xi in _as_inputs(x, self.nin, "Layer")]
         out = [n._fire(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
-
-    def named_parameters(self) -> dict[str, Param]:
-        """Neuron by neuron ("neurons.<i>."): each neuron's weights, then its bias."""
-        return {
-            f"neurons.{i}.{name}": p
-            for i, n in enumerate(self.neurons)
-            for name, p in n.named_parameters().items()
-        }
 
     def __repr__(self) -> str:
         return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
@@ -119,8 +155,11 @@ class MLP(Module):
     """A multi-layer perceptron: hidden layers use `activation`, the last layer is linear.
 
     MLP(2, [16, 16, 1]) maps 2 inputs through two hidden layers of 16 units to 1 output. The
-    same `seed` gives the same initial weights; seed=None draws fresh ones.
+    same `seed` gives the same initial weights; seed=None draws them from the global `random`
+    module, as micrograd does.
     """
+
+    parameter_fields = ("layers",)
 
     def __init__(
         self,
@@ -139,27 +178,20 @@ class MLP(Module):
         if not self.nouts:
             raise ValueError("MLP needs at least one layer size in nouts, got []")
         self.activation = get_activation(activation).name
-        rng = random.Random(seed)
+        rng = random.Random(seed) if seed is not None else None
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation if i < last else "linear", rng=rng)
             for i in range(len(self.nouts))
         ]
+        self._label_parameters()
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         out = self.layers[0](_as_inputs(x, self.nin, "MLP"))
         for layer in self.layers[1:]:
             out = layer(out)
         return out
-
-    def named_parameters(self) -> dict[str, Param]:
-        """Layer by layer ("layers.<l>."), each in the order of Layer.named_parameters()."""
-        return {
-            f"layers.{i}.{name}": p
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters().items()
-        }
 
     def __repr__(self) -> str:
         units = [f"{self.nin} in"]

@@ -3,10 +3,12 @@
 Imports autograd's public API and the standard library only. No pickle: a state dict is a
 plain dict of floats and lists of floats, and saving writes it as JSON.
 
-Parameter names are dotted paths, as in PyTorch: a Neuron has "w" (a list of floats, one per
-input) and "b" (a float); a Layer prefixes its neurons' names with "neurons.<i>."; an MLP
-prefixes its layers' names with "layers.<l>.". So the bias of the third neuron of an MLP's first
-layer is "layers.0.neurons.2.b".
+A module names what it holds once, in `parameter_fields`: the attributes that hold its
+parameters (a Value, or a list of Values) and its sub-modules (a Module, or a list of Modules),
+in order. Everything else is derived from that one list. Names are dotted paths, as in PyTorch:
+a Neuron has "w.0", "w.1", ... (its weights in input order) and "b"; a Layer prefixes its
+neurons' names with "neurons.<i>."; an MLP its layers' names with "layers.<l>.". So the bias of
+the third neuron of an MLP's first layer is "layers.0.neurons.2.b".
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterator
 
 from autograd import Value, as_float
 
@@ -22,22 +25,60 @@ Param = Value | list[Value]
 
 
 class Module:
-    """The base class: a module owns Values and lists them in a fixed order."""
+    """The base class: a module owns Values and lists them in a fixed order.
 
-    def named_parameters(self) -> dict[str, Param]:
-        """Parameter names mapped to a Value or a list of Values, in the module's documented
-        order. The one place a module lists its parameters: a subclass writes only this."""
-        return {}
+    A subclass sets `parameter_fields` to the names of its attributes that hold parameters
+    or sub-modules, in the order they are listed (Neuron: ("w", "b"); Layer: ("neurons",)).
+    """
+
+    parameter_fields: tuple[str, ...] = ()
+
+    def _entries(self, prefix: str = "") -> Iterator[tuple[str, Param]]:
+        """(name, Value or list of Values) for each parameter field, sub-modules' entries
+        prefixed with their path: the rows of state_dict()."""
+        for field in self.parameter_fields:
+            member = getattr(self, field)
+            if isinstance(member, Value):
+                yield prefix + field, member
+            elif isinstance(member, Module):
+                yield from member._entries(f"{prefix}{field}.")
+            elif not member or isinstance(member[0], Value):  # a list of Values
+                yield prefix + field, list(member)
+            else:
+                for i, m in enumerate(member):
+                    yield from m._entries(f"{prefix}{field}.{i}.")
+
+    def named_parameters(self) -> Iterator[tuple[str, Value]]:
+        """(name, Value) for every scalar parameter, as PyTorch's named_parameters(): in
+        parameters() order, each Value once (a module used twice is listed under its first
+        name only). A list's items are numbered: "layers.0.neurons.1.w.0"."""
+        seen: set[Value] = set()
+        for name, param in self._entries():
+            items = [(name, param)] if isinstance(param, Value) else _numbered(name, param)
+            for item_name, p in items:
+                if p not in seen:
+                    seen.add(p)
+                    yield item_name, p
 
     def parameters(self) -> list[Value]:
-        """Every trainable Value, in named_parameters() order (a list entry's Values in turn)."""
+        """Every trainable Value once, in a fixed order: layer by layer, neuron by neuron, a
+        neuron's weights in input order, then its bias (named_parameters() without names)."""
         params: list[Value] = []
-        for param in self.named_parameters().values():
+        for _, param in self._entries():
             if isinstance(param, Value):
                 params.append(param)
             else:
                 params.extend(param)
-        return params
+        # NOTE: a Value held twice (tied layers) is listed once, so an optimizer updates it
+        # once per step; dict.fromkeys keeps first-seen order.
+        return list(dict.fromkeys(params))
+
+    def _label_parameters(self) -> None:
+        """Give each parameter its name as its label, so pictures tell them apart. Neuron,
+        Layer and MLP call it last in __init__: an outer module renames the Values its inner
+        modules have just made and named."""
+        for name, p in self.named_parameters():
+            p.label = name
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0; backward() adds into .grad, so call this first."""
@@ -47,7 +88,7 @@ class Module:
     def state_dict(self) -> dict[str, float | list[float]]:
         """The parameters' current data as plain floats, ready for json.dumps."""
         state: dict[str, float | list[float]] = {}
-        for name, param in self.named_parameters().items():
+        for name, param in self._entries():
             if isinstance(param, Value):
                 state[name] = param.data
             else:
@@ -63,7 +104,7 @@ class Module:
         """
         if not isinstance(state, dict):
             raise TypeError(f"load_state_dict: expected a dict, got {type(state).__name__}")
-        params = self.named_parameters()
+        params = dict(self._entries())
         missing = [name for name in params if name not in state]
         extra = [repr(name) for name in state if name not in params]
         if missing or extra:
@@ -111,6 +152,11 @@ class Module:
             except ValueError as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
                 raise ValueError(f"load: {os.fspath(path)!r} is not valid JSON: {e}") from e
         self.load_state_dict(state)
+
+
+def _numbered(name: str, values: list[Value]) -> list[tuple[str, Value]]:
+    """A list parameter's items, named "<name>.<i>"."""
+    return [(f"{name}.{i}", v) for i, v in enumerate(values)]
 
 
 def _checked_number(x: object, name: str) -> float:

@@ -38,12 +38,26 @@ class Optimizer:
     """What SGD and Adam share: the checked parameter list and zero_grad()."""
 
     def __init__(self, params: Iterable[Value]) -> None:
+        name = type(self).__name__
+        if hasattr(params, "parameters") or callable(params):
+            # SGD(model) or SGD(model.parameters): the module, or its method uncalled.
+            raise TypeError(
+                f"{name} takes a list of Values: pass model.parameters(), with the "
+                f"parentheses, got {type(params).__name__}: {params!r}"
+            )
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ValueError(f"{name} got an empty parameter list")
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"params[{i}] must be a Value, got {type(p).__name__}")
+            if p._parents:
+                # NOTE: a computed Value is rebuilt by the next forward pass, so a step would
+                # change a number nobody reads again: PyTorch refuses it too.
+                raise ValueError(
+                    f"{name}: params[{i}] is not a leaf (it was computed by {p._op!r}, "
+                    f"data {p.data!r}); an optimizer updates leaves such as model.parameters()"
+                )
         if len(set(self.params)) != len(self.params):
             # NOTE: a Value listed twice would be updated twice per step.
             raise ValueError(f"{type(self).__name__}: a parameter is listed more than once")

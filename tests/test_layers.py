@@ -80,17 +80,30 @@ def test_same_seed_same_weights_different_seed_different_weights() -> None:
     assert weights(7) != weights(8)
 
 
-def test_global_random_is_never_read_or_seeded() -> None:
+def test_a_seed_or_rng_never_reads_or_seeds_the_global_random() -> None:
     random.seed(123)
     state = random.getstate()
     a = [p.data for p in MLP(3, [5, 1], seed=4).parameters()]
-    MLP(3, [5, 1])  # unseeded: a private generator, not the global one
-    Neuron(3)
-    Layer(3, 2)
+    Neuron(3, rng=random.Random(1))
+    Layer(3, 2, rng=random.Random(2))
     assert random.getstate() == state
     random.seed(999)
     b = [p.data for p in MLP(3, [5, 1], seed=4).parameters()]
     assert a == b
+
+
+def test_without_a_seed_weights_come_from_the_global_random_in_order() -> None:
+    random.seed(5)
+    model = MLP(3, [2, 1])
+    random.seed(5)
+    draws = [random.uniform(-1, 1) for _ in range(3 * 2 + 2 * 1)]
+    weights = [w.data for layer in model.layers for n in layer.neurons for w in n.w]
+    assert weights == draws
+    assert [n.b.data for layer in model.layers for n in layer.neurons] == [0.0, 0.0, 0.0]
+    random.seed(5)
+    assert [w.data for w in Neuron(3).w] == draws[:3]
+    random.seed(5)
+    assert [w.data for n in Layer(3, 2).neurons for w in n.w] == draws[:6]
 
 
 def test_unseeded_networks_differ() -> None:
@@ -132,15 +145,86 @@ def test_a_lone_value_is_one_input() -> None:
     assert Neuron(1, rng=random.Random(0))(2.0).data == Neuron(1, rng=random.Random(0))([2.0]).data
 
 
-@pytest.mark.parametrize(
-    "module",
-    [Neuron(2, rng=random.Random(0)), Layer(2, 3, rng=random.Random(0)), MLP(2, [3, 1], seed=0)],
-    ids=["Neuron", "Layer", "MLP"],
-)
+TWO_INPUTS = {
+    "Neuron": Neuron(2, rng=random.Random(0)),
+    "Layer": Layer(2, 3, rng=random.Random(0)),
+    "MLP": MLP(2, [3, 1], seed=0),
+}
+
+
+@pytest.mark.parametrize("who", TWO_INPUTS)
 @pytest.mark.parametrize("size", [1, 3])
-def test_wrong_input_length_names_expected_and_actual(module: object, size: int) -> None:
-    with pytest.raises(ValueError, match=rf"expects 2 inputs, got {size}"):
-        module([1.0] * size)
+def test_wrong_input_length_names_the_module_expected_and_actual(who: str, size: int) -> None:
+    with pytest.raises(ValueError, match=rf"^{who} expects 2 inputs, got {size}$"):
+        TWO_INPUTS[who]([1.0] * size)
+
+
+@pytest.mark.parametrize("who", TWO_INPUTS)
+def test_a_lone_number_for_two_inputs_names_the_module_called(who: str) -> None:
+    # MLP(2, ...)(1.0) used to fail in its first Layer and say "Layer".
+    with pytest.raises(ValueError, match=rf"^{who} expects 2 inputs, got 1$"):
+        TWO_INPUTS[who](1.0)
+
+
+BATCHES = {
+    "lists": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]],
+    "as many samples as inputs": [[0.1, 0.2], [0.3, 0.4]],
+    "tuples": [(0.1, 0.2)],
+}
+
+
+@pytest.mark.parametrize("who", TWO_INPUTS)
+@pytest.mark.parametrize("batch", BATCHES.values(), ids=BATCHES.keys())
+def test_a_batch_says_the_module_takes_one_sample(who: str, batch: object) -> None:
+    with pytest.raises(TypeError, match=rf"^{who} takes one sample \(a list of 2 numbers\)"):
+        TWO_INPUTS[who](batch)
+
+
+@pytest.mark.parametrize("who", TWO_INPUTS)
+def test_a_numpy_batch_says_the_module_takes_one_sample(who: str) -> None:
+    np = pytest.importorskip("numpy")
+    with pytest.raises(TypeError, match=r"got a batch of 5 ndarrays: call it on each sample"):
+        TWO_INPUTS[who](np.zeros((5, 2)))
+
+
+@pytest.mark.parametrize(
+    ("make", "activation"),
+    [
+        (lambda: Neuron(2, nonlin=True), "relu"),
+        (lambda: Neuron(2, nonlin=False), "linear"),
+        (lambda: Neuron(2, False), "linear"),  # micrograd's second positional argument
+        (lambda: Layer(2, 3, nonlin=True), "relu"),
+        (lambda: Layer(2, 3, nonlin=False), "linear"),
+        (lambda: Layer(2, 3, False), "linear"),
+    ],
+)
+def test_micrograds_nonlin_keyword(make: Callable[[], Neuron | Layer], activation: str) -> None:
+    module = make()
+    assert module.activation == activation
+    x = [-3.0, 0.5]
+    pre = [dot_plus_b(n, x) for n in (module.neurons if isinstance(module, Layer) else [module])]
+    out = module(x)
+    got = [v.data for v in (out if isinstance(out, list) else [out])]
+    assert got == [max(p, 0.0) if activation == "relu" else p for p in pre]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Neuron(2, "tanh", nonlin=True), "Neuron got activation='tanh' and nonlin=True"),
+        (lambda: Layer(2, 2, "sigmoid", nonlin=False), "give one of them"),
+        (lambda: Layer(2, 2, nonlin=1), "Layer nonlin must be True or False, got 1"),
+    ],
+)
+def test_nonlin_and_activation_together_are_refused(
+    make: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make()
+
+
+def dot_plus_b(neuron: Neuron, x: list[float]) -> float:
+    return sum((w.data * xi for w, xi in zip(neuron.w, x)), neuron.b.data)
 
 
 @pytest.mark.parametrize(
@@ -269,4 +353,4 @@ def test_relu_mlp_gradient_wrt_inputs_passes_gradcheck_away_from_kinks() -> None
 
 def test_parameters_are_labelled_for_drawing() -> None:
     neuron = Neuron(3, rng=random.Random(0))
-    assert [p.label for p in neuron.parameters()] == ["w0", "w1", "w2", "b"]
+    assert [p.label for p in neuron.parameters()] == ["w.0", "w.1", "w.2", "b"]

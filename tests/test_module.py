@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from nn import MLP, Layer, Module, Neuron
+from nn import MLP, SGD, Layer, Module, Neuron
 
 
 def snapshot(module: Module) -> list[float]:
@@ -31,19 +31,23 @@ def test_base_module_has_no_parameters() -> None:
 
 
 class Affine(Module):
-    """A module that names its parameters and writes nothing else."""
+    """A module that names its parameter fields and writes nothing else."""
+
+    parameter_fields = ("a", "ws")
 
     def __init__(self) -> None:
         self.a = autograd.Value(2.0)
         self.ws = [autograd.Value(1.0), autograd.Value(-1.0)]
 
-    def named_parameters(self) -> dict:
-        return {"a": self.a, "ws": self.ws}
 
-
-def test_parameters_zero_grad_and_state_come_from_named_parameters_alone() -> None:
+def test_parameters_zero_grad_and_state_come_from_the_fields_alone() -> None:
     m = Affine()
     assert all(p is q for p, q in zip(m.parameters(), [m.a, *m.ws], strict=True))
+    assert [(name, p.data) for name, p in m.named_parameters()] == [
+        ("a", 2.0),
+        ("ws.0", 1.0),
+        ("ws.1", -1.0),
+    ]
     m.a.grad = 3.0
     m.zero_grad()
     assert m.a.grad == 0.0
@@ -52,49 +56,87 @@ def test_parameters_zero_grad_and_state_come_from_named_parameters_alone() -> No
 
 @pytest.mark.parametrize("cls", [Neuron, Layer, MLP], ids=lambda c: c.__name__)
 def test_a_module_names_its_parameters_once(cls: type) -> None:
-    # parameters() is Module's, derived from named_parameters(): the two cannot disagree.
-    assert "named_parameters" in vars(cls)
-    assert "parameters" not in vars(cls)
+    # named_parameters(), parameters() and state_dict() are Module's, derived from the one
+    # list of fields: they cannot disagree.
+    assert "parameter_fields" in vars(cls)
+    assert not {"named_parameters", "parameters", "state_dict"} & set(vars(cls))
 
 
-def test_zero_grad_zeroes_every_parameter() -> None:
-    model = MLP(2, [3, 1], seed=0)
-    model([1.0, 2.0]).backward()
-    assert any(p.grad != 0.0 for p in model.parameters())
-    model.zero_grad()
-    assert all(p.grad == 0.0 for p in model.parameters())
-
-
-def test_state_dict_names_and_plain_float_values() -> None:
-    model = MLP(2, [3, 1], seed=0)
-    state = model.state_dict()
-    assert list(state) == [
-        *(f"layers.0.neurons.{j}.{k}" for j in range(3) for k in ("w", "b")),
-        "layers.1.neurons.0.w",
+def test_named_parameters_yields_one_pair_per_scalar_as_pytorch_does() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    pairs = list(model.named_parameters())
+    assert [name for name, _ in pairs] == [
+        "layers.0.neurons.0.w.0",
+        "layers.0.neurons.0.w.1",
+        "layers.0.neurons.0.b",
+        "layers.0.neurons.1.w.0",
+        "layers.0.neurons.1.w.1",
+        "layers.0.neurons.1.b",
+        "layers.1.neurons.0.w.0",
+        "layers.1.neurons.0.w.1",
         "layers.1.neurons.0.b",
     ]
-    assert state["layers.0.neurons.2.w"] == [w.data for w in model.layers[0].neurons[2].w]
-    assert state["layers.1.neurons.0.b"] == model.layers[1].neurons[0].b.data
-    for value in state.values():
-        items = value if isinstance(value, list) else [value]
-        assert all(type(x) is float for x in items)
-    assert json.loads(json.dumps(state)) == state
+    assert all(a is b for (_, a), b in zip(pairs, model.parameters(), strict=True))
+    assert model.layers[0].neurons[1].w[0] is dict(pairs)["layers.0.neurons.1.w.0"]
+    for name, p in model.named_parameters():  # PyTorch's loop
+        assert isinstance(name, str) and isinstance(p, autograd.Value)
 
 
-def test_state_dict_of_neuron_and_layer() -> None:
-    n = Neuron(2, rng=random.Random(0))
-    assert list(n.state_dict()) == ["w", "b"]
-    layer = Layer(2, 2, rng=random.Random(0))
-    assert list(layer.state_dict()) == ["neurons.0.w", "neurons.0.b", "neurons.1.w", "neurons.1.b"]
-
-
-def test_named_parameters_follow_parameters_order() -> None:
+def test_the_names_are_the_default_labels() -> None:
     model = MLP(3, [4, 2], seed=1)
-    flat = []
-    for param in model.named_parameters().values():
-        flat += param if isinstance(param, list) else [param]
-    assert all(a is b for a, b in zip(flat, model.parameters()))
-    assert len(flat) == len(model.parameters())
+    assert [p.label for p in model.parameters()] == [name for name, _ in model.named_parameters()]
+    layer = Layer(2, 2, rng=random.Random(0))
+    assert [p.label for p in layer.parameters()] == [
+        "neurons.0.w.0",
+        "neurons.0.w.1",
+        "neurons.0.b",
+        "neurons.1.w.0",
+        "neurons.1.w.1",
+        "neurons.1.b",
+    ]
+    labelled = Affine()  # a module of the user's own keeps the labels its Values were made with
+    labelled.a.label = "scale"
+    assert [p.label for p in labelled.parameters()] == ["scale", "", ""]
+
+
+class Tied(Module):
+    """The same layer twice (weight tying): its parameters are one set of Values."""
+
+    parameter_fields = ("layers",)
+
+    def __init__(self) -> None:
+        shared = Layer(2, 2, "tanh", rng=random.Random(0))
+        self.layers = [shared, Layer(2, 2, "tanh", rng=random.Random(1)), shared]
+
+    def __call__(self, x: list[float]) -> autograd.Value:
+        out: object = x
+        for layer in self.layers:
+            out = layer(out)  # type: ignore[arg-type]
+        assert isinstance(out, list)
+        return out[0] + out[1]
+
+
+def test_a_module_used_twice_is_listed_once_and_trains() -> None:
+    model = Tied()
+    names = [name for name, _ in model.named_parameters()]
+    assert len(names) == 12 == len(model.parameters()) == len(set(model.parameters()))
+    assert names[:6] == [f"layers.0.{n}" for n, _ in model.layers[0].named_parameters()]
+    assert names[6:] == [f"layers.1.{n}" for n, _ in model.layers[1].named_parameters()]
+    w = model.layers[0].neurons[0].w[0]
+    before = w.data
+    model([0.5, -0.25]).backward()
+    # The gradient is d/dw of a function that uses w twice: central differences agree.
+    eps = 1e-6
+    w.data = before + eps
+    up = model([0.5, -0.25]).data
+    w.data = before - eps
+    down = model([0.5, -0.25]).data
+    w.data = before
+    assert w.grad == pytest.approx((up - down) / (2 * eps), rel=1e-6)
+    # The optimizer takes the list (a Value listed twice would be refused) and one step moves
+    # the shared weight once, by lr times that summed gradient.
+    SGD(model.parameters(), lr=0.1).step()
+    assert w.data == before - 0.1 * w.grad
 
 
 def test_state_dict_is_a_copy() -> None:

@@ -306,11 +306,22 @@ def test_params_may_be_any_iterable() -> None:
         (lambda p: SGD([], lr=0.1), ValueError, "empty parameter list"),
         (lambda p: Adam([*p, 1.0]), TypeError, "params\\[2\\] must be a Value, got float"),
         (lambda p: SGD([*p, p[0]], lr=0.1), ValueError, "listed more than once"),
+        (lambda p: SGD([p[0], p[0] * p[1]], lr=0.1), ValueError, r"params\[1\] is not a leaf"),
+        (lambda p: Adam([p[1].tanh()]), ValueError, "computed by 'tanh', data 0.96"),
     ],
 )
 def test_bad_arguments_raise(make, error: type[Exception], message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=message):
         make([Value(1.0), Value(2.0)])
+
+
+@pytest.mark.parametrize("optimizer", [SGD, Adam])
+@pytest.mark.parametrize("given", ["model", "model.parameters"])
+def test_a_model_or_its_uncalled_method_points_to_parameters(optimizer: type, given: str) -> None:
+    model = MLP(2, [2, 1], seed=0)
+    params = model if given == "model" else model.parameters
+    with pytest.raises(TypeError, match=r"pass model\.parameters\(\), with the parentheses"):
+        optimizer(params, lr=0.1)
 
 
 def test_reprs() -> None:
