@@ -48,6 +48,21 @@ class Module:
                 for i, m in enumerate(member):
                     yield from m._entries(f"{prefix}{field}.{i}.")
 
+    def _collect(self, params: list[Value]) -> None:
+        """Append the parameters to `params`: _entries() without the names, which
+        parameters() and zero_grad() (once per training step) do not need."""
+        for field in self.parameter_fields:
+            member = getattr(self, field)
+            if isinstance(member, Value):
+                params.append(member)
+            elif isinstance(member, Module):
+                member._collect(params)
+            elif not member or isinstance(member[0], Value):
+                params.extend(member)
+            else:
+                for m in member:
+                    m._collect(params)
+
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """(name, Value) for every scalar parameter, as PyTorch's named_parameters(): in
         parameters() order, each Value once (a module used twice is listed under its first
@@ -64,11 +79,7 @@ class Module:
         """Every trainable Value once, in a fixed order: layer by layer, neuron by neuron, a
         neuron's weights in input order, then its bias (named_parameters() without names)."""
         params: list[Value] = []
-        for _, param in self._entries():
-            if isinstance(param, Value):
-                params.append(param)
-            else:
-                params.extend(param)
+        self._collect(params)
         # NOTE: a Value held twice (tied layers) is listed once, so an optimizer updates it
         # once per step; dict.fromkeys keeps first-seen order.
         return list(dict.fromkeys(params))
@@ -82,7 +93,9 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0; backward() adds into .grad, so call this first."""
-        for p in self.parameters():
+        params: list[Value] = []
+        self._collect(params)  # a Value held twice is zeroed twice: no need to find it
+        for p in params:
             p.grad = 0.0
 
     def state_dict(self) -> dict[str, float | list[float]]:
