@@ -23,7 +23,7 @@ from autograd.engine import Value
 
 
 @dataclass(frozen=True)
-class _Groups:
+class Groups:
     """The groups of one drawing: their names, and the group (an index) of each member."""
 
     names: tuple[str, ...]
@@ -81,7 +81,7 @@ def _group_error(caller: str, group: object) -> str:
     )
 
 
-def _assign(order: list[Value], groups: object, caller: str, keep: Value | None) -> _Groups:
+def assign_groups(order: list[Value], groups: object, caller: str, keep: Value | None) -> Groups:
     """The group of each node of `order` (a topological order) by the rules above; `keep` (the
     root, drawn as itself) is left out."""
     named = _named_groups(groups, caller)
@@ -107,4 +107,4 @@ def _assign(order: list[Value], groups: object, caller: str, keep: Value | None)
             _join(member, node, users.get(node, []))
     in_graph = set(order)
     member = {node: i for node, i in member.items() if node in in_graph and node is not keep}
-    return _Groups(tuple(name for name, _ in named), member)
+    return Groups(tuple(name for name, _ in named), member)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograd.drawing.page import _PageStep
+from autograd.drawing.page import PageStep
 from autograd.drawing.render import RENDER_TIMEOUT
-from autograd.drawing.stepper import STEPPER_MAX_NODES, _steps
-from autograd.drawing.themes import _Look, _look
-from autograd.drawing.viz import _build_graph, _node_names
+from autograd.drawing.stepper import STEPPER_MAX_NODES, page_steps
+from autograd.drawing.themes import Look, make_look
+from autograd.drawing.viz import build_graph, node_names
 from autograd.engine import Value
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -41,7 +41,7 @@ class _Frame:
     caption: str
 
 
-def _frames(steps: list[_PageStep]) -> list[_Frame]:
+def _frames(steps: list[PageStep]) -> list[_Frame]:
     """Replay the page's steps (each changes some texts) into what every step shows."""
     fields: dict[tuple[str, str], tuple[str, str]] = {}
     frames = []
@@ -59,13 +59,13 @@ def _frames(steps: list[_PageStep]) -> list[_Frame]:
 
 def _frame_graph(
     order: list[Value],
-    look: _Look,
+    look: Look,
     frame: _Frame,
     sizes: dict[str, tuple[str, str]] | None,
     timeout: float | None,
 ) -> Any:
     """The Digraph of one frame; `sizes` (width, height in inches) fixes every record's size."""
-    names = _node_names(order)
+    names = node_names(order)
     texts = {node: frame.lines[names[node]][:2] for node in order}
     extra: dict[str, dict[str, str]] = {}
     for name, (_, _, grad_look) in frame.lines.items():
@@ -81,11 +81,11 @@ def _frame_graph(
         if sizes is not None:
             attrs |= {"width": sizes[name][0], "height": sizes[name][1], "fixedsize": "true"}
         extra[name] = attrs
-    return _build_graph(order, look, timeout, texts=texts, extra=extra)
+    return build_graph(order, look, timeout, texts=texts, extra=extra)
 
 
 def _record_sizes(
-    order: list[Value], look: _Look, frames: list[_Frame], timeout: float | None
+    order: list[Value], look: Look, frames: list[_Frame], timeout: float | None
 ) -> dict[str, tuple[str, str]]:
     """Each record's size (inches, as Graphviz writes it) when it shows the longest data and
     grad lines of any frame: a size that fits every frame."""
@@ -114,10 +114,10 @@ def _rendered_frames(
     max_nodes: int | None,
     timeout: float | None,
     caller: str,
-) -> tuple[_Look, list[_Frame], list[Any]]:
+) -> tuple[Look, list[_Frame], list[Any]]:
     """The look, the frames and each frame's Digraph, every record sized to fit all frames."""
-    order, steps = _steps(root, max_nodes, caller)
-    look = _look(order, rankdir, theme, size, dpi)
+    order, steps = page_steps(root, max_nodes, caller)
+    look = make_look(order, rankdir, theme, size, dpi)
     frames = _frames(steps)
     sizes = _record_sizes(order, look, frames, timeout)
     return look, frames, [_frame_graph(order, look, frame, sizes, timeout) for frame in frames]
@@ -186,7 +186,7 @@ def save_animation(
 
 
 def _animate(
-    svgs: list[str], captions: list[str], starts: list[float], total: float, look: _Look
+    svgs: list[str], captions: list[str], starts: list[float], total: float, look: Look
 ) -> str:
     """One SVG from frames laid out alike: an element that is the same in every frame is kept
     once; one that changes is kept once per version, visible only while its frames are shown."""
@@ -239,7 +239,7 @@ def _show_only(element: ET.Element, shown: list[int], starts: list[float], total
 
 
 def _add_captions(
-    svg: ET.Element, captions: list[str], starts: list[float], total: float, look: _Look
+    svg: ET.Element, captions: list[str], starts: list[float], total: float, look: Look
 ) -> None:
     """Grow the picture by a band below the graph and show each frame's caption in it."""
     _, _, width, height = (float(v) for v in svg.get("viewBox", "0 0 0 0").split())

@@ -22,7 +22,7 @@ from string import Template
 
 
 @dataclass(frozen=True)
-class _Change:
+class Change:
     """One text of the picture that a step changes: node `node`'s data or grad field."""
 
     node: str  # the node's DOT name, e.g. "v3"
@@ -32,14 +32,14 @@ class _Change:
 
 
 @dataclass(frozen=True)
-class _PageStep:
+class PageStep:
     """One step of the page: the sentence under the controls, the nodes drawn as the current
     one (`focus`) and as the ones it sends to (`targets`), and the texts it changes."""
 
     text: str
     focus: tuple[str, ...]
     targets: tuple[str, ...]
-    changes: tuple[_Change, ...]
+    changes: tuple[Change, ...]
 
 
 @functools.cache
@@ -59,7 +59,7 @@ class StepperPage:
     """
 
     def __init__(
-        self, svg: str, steps: list[_PageStep], colors: dict[str, str], autoplay: bool = False
+        self, svg: str, steps: list[PageStep], colors: dict[str, str], autoplay: bool = False
     ) -> None:
         self.steps = steps
         self.fragment = _fragment(svg, steps, colors, autoplay)
@@ -86,7 +86,7 @@ class StepperPage:
         return path
 
 
-def _fragment(svg: str, steps: list[_PageStep], colors: dict[str, str], autoplay: bool) -> str:
+def _fragment(svg: str, steps: list[PageStep], colors: dict[str, str], autoplay: bool) -> str:
     """The page's body: controls, the SVG, the steps as JSON and the script, in one <div>."""
     # "<" escaped, so no label can close the <script> element early.
     data = json.dumps([dataclasses.asdict(step) for step in steps]).replace("<", "\\u003c")

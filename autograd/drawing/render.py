@@ -125,7 +125,7 @@ def _import_graphviz() -> Any:
 
 
 @functools.cache
-def _graph_class() -> Any:
+def graph_class() -> Any:
     """A graphviz.Digraph whose pipe() and render() run find_renderer()'s program, with a timeout.
 
     Made on first use because graphviz is only imported once a graph is drawn.

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.drawing.page import StepperPage, _Change, _PageStep
+from autograd.drawing.page import Change, PageStep, StepperPage
 from autograd.drawing.render import RENDER_TIMEOUT
-from autograd.drawing.themes import _look, _Theme
-from autograd.drawing.viz import _build_graph, _check_size, _node_names
+from autograd.drawing.themes import Theme, make_look
+from autograd.drawing.viz import build_graph, check_size, node_names
 from autograd.engine import Value, backward_pass, topological_order
 
 # A stepper is for graphs small enough to follow by eye.
@@ -82,36 +82,38 @@ def draw_steps(
     `autoplay` starts it playing. Leaves every .grad untouched. Rendering needs a Graphviz
     program, as draw_dot does.
     """
-    order, steps = _steps(root, max_nodes, "draw_steps")
-    look = _look(order, rankdir, theme, None, None)
+    order, steps = page_steps(root, max_nodes, "draw_steps")
+    look = make_look(order, rankdir, theme, None, None)
     # Drawn with the final values, so every record is wide enough for the numbers it shows.
-    graph = _build_graph(order, look, timeout, texts=_final_texts(order, steps))
+    graph = build_graph(order, look, timeout, texts=_final_texts(order, steps))
     svg = graph.pipe(format="svg", encoding="utf-8")
     return StepperPage(svg, steps, _page_colors(look.theme), autoplay)
 
 
-def _steps(root: Value, max_nodes: int | None, caller: str) -> tuple[list[Value], list[_PageStep]]:
+def page_steps(
+    root: Value, max_nodes: int | None, caller: str
+) -> tuple[list[Value], list[PageStep]]:
     """The graph behind `root` in topological order, and the page's steps through it."""
     if not isinstance(root, Value):
         raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    _check_size(order, max_nodes, caller)
-    names = _node_names(order)
+    check_size(order, max_nodes, caller)
+    names = node_names(order)
     backward = list(backward_steps(root))
     return order, _forward_steps(order, names) + _backward_page_steps(backward, names)
 
 
-def _final_texts(order: list[Value], steps: list[_PageStep]) -> dict[Value, tuple[str, str]]:
+def _final_texts(order: list[Value], steps: list[PageStep]) -> dict[Value, tuple[str, str]]:
     """Each node's data and grad lines after the last step."""
     last: dict[tuple[str, str], str] = {}
     for step in steps:
         for change in step.changes:
             last[change.node, change.field] = change.text
-    names = _node_names(order)
+    names = node_names(order)
     return {node: (last[names[node], "data"], last[names[node], "grad"]) for node in order}
 
 
-def _page_colors(theme: _Theme) -> dict[str, str]:
+def _page_colors(theme: Theme) -> dict[str, str]:
     """The page's CSS colours (see assets/stepper.css) from a drawing theme."""
     return {
         "fg": theme.ink,
@@ -124,33 +126,33 @@ def _page_colors(theme: _Theme) -> dict[str, str]:
     }
 
 
-def _forward_steps(order: list[Value], names: dict[Value, str]) -> list[_PageStep]:
+def _forward_steps(order: list[Value], names: dict[Value, str]) -> list[PageStep]:
     """The page's first step (the inputs) and one step per op, in topological order."""
     start = []
     for node in order:
         if node._parents:
-            start.append(_Change(names[node], "data", "data ?", "cr-unknown"))
+            start.append(Change(names[node], "data", "data ?", "cr-unknown"))
         else:
-            start.append(_Change(names[node], "data", f"data {node.data:.4g}", "cr-value"))
-        start.append(_Change(names[node], "grad", "grad ?", "cr-unknown"))
-    steps = [_PageStep("Forward pass: the inputs and constants are known.", (), (), tuple(start))]
+            start.append(Change(names[node], "data", f"data {node.data:.4g}", "cr-value"))
+        start.append(Change(names[node], "grad", "grad ?", "cr-unknown"))
+    steps = [PageStep("Forward pass: the inputs and constants are known.", (), (), tuple(start))]
     for node in order:
         if not node._parents:
             continue
         name = names[node]
         inputs = ", ".join(_describe(p) for p in node._parents)
         steps.append(
-            _PageStep(
+            PageStep(
                 text=f"Forward: {_describe(node)} = {node._op}({inputs}) = {node.data:.4g}",
                 focus=(name, name + "_op"),
                 targets=tuple(names[p] for p in node._parents),
-                changes=(_Change(name, "data", f"data {node.data:.4g}", "cr-value"),),
+                changes=(Change(name, "data", f"data {node.data:.4g}", "cr-value"),),
             )
         )
     return steps
 
 
-def _backward_page_steps(backward: list[BackwardStep], names: dict[Value, str]) -> list[_PageStep]:
+def _backward_page_steps(backward: list[BackwardStep], names: dict[Value, str]) -> list[PageStep]:
     """One page step per BackwardStep: the node's gradient is final, its parents' sums grow."""
     steps = []
     root = _describe(backward[0].node)
@@ -158,14 +160,14 @@ def _backward_page_steps(backward: list[BackwardStep], names: dict[Value, str]) 
         name = names[step.node]
         text = f"Backward: d({root})/d({_describe(step.node)}) = {step.grad:.4g} is final"
         text += " (the seed)." if i == 0 else "."
-        changes = [_Change(name, "grad", f"grad {step.grad:.4g}", "cr-final")]
+        changes = [Change(name, "grad", f"grad {step.grad:.4g}", "cr-final")]
         for (parent, _), total in zip(step.sent, step.totals):
-            changes.append(_Change(names[parent], "grad", f"grad {total:.4g}", "cr-partial"))
+            changes.append(Change(names[parent], "grad", f"grad {total:.4g}", "cr-partial"))
         if step.sent:
             sends = ", ".join(f"{term:.4g} to {_describe(parent)}" for parent, term in step.sent)
             text += f" Its {step.node._op} rule sends {sends}."
         steps.append(
-            _PageStep(
+            PageStep(
                 text=text,
                 focus=(name, name + "_op") if step.sent else (name,),
                 targets=tuple(names[parent] for parent, _ in step.sent),

@@ -14,7 +14,7 @@ LR_MAX_DEPTH = 6
 
 
 @dataclass(frozen=True)
-class _Theme:
+class Theme:
     """The colours of one look. `background` "transparent" lets a slide's own colour through."""
 
     background: str
@@ -38,16 +38,16 @@ class _Theme:
 
 
 THEMES = {
-    "light": _Theme(
+    "light": Theme(
         "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
         "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b", "#fef3c7", "#dcfce7",
     ),
-    "dark": _Theme(
+    "dark": Theme(
         "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db", "#4c1d95",
         "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#fbbf24", "#78350f", "#14532d",
     ),
     # Light boxes on no background: readable on a light slide or a mid-tone one.
-    "transparent": _Theme(
+    "transparent": Theme(
         "transparent", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
         "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b", "#fef3c7", "#dcfce7",
     ),
@@ -55,24 +55,24 @@ THEMES = {
 
 
 @dataclass(frozen=True)
-class _Look:
+class Look:
     """How a graph is drawn: the direction, the theme and, for slides, a size and a resolution."""
 
     rankdir: str
-    theme: _Theme
+    theme: Theme
     size: tuple[float, float] | None = None  # inches: the drawing is scaled to fill it
     dpi: float | None = None  # pixels per inch of PNG output
 
 
-def _look(
+def make_look(
     order: list[Value],
     rankdir: str | None,
     theme: str,
     size: tuple[float, float] | None,
     dpi: float | None,
     boxed: dict[Value, int] | None = None,
-) -> _Look:
-    """The _Look for draw_dot's arguments, refusing bad ones with a ValueError. `boxed` gives
+) -> Look:
+    """The Look for draw_dot's arguments, refusing bad ones with a ValueError. `boxed` gives
     the nodes drawn as one box per group (draw_dot's collapse)."""
     if rankdir is None:
         rankdir = "LR" if _depth(order, boxed or {}) <= LR_MAX_DEPTH else "TB"
@@ -86,7 +86,7 @@ def _look(
         )
     if dpi is not None and not dpi > 0:
         raise ValueError(f"draw_dot: dpi must be a positive number, got {dpi!r}")
-    return _Look(rankdir, THEMES[theme], size, dpi)
+    return Look(rankdir, THEMES[theme], size, dpi)
 
 
 def _depth(order: list[Value], boxed: dict[Value, int]) -> int:
@@ -101,7 +101,7 @@ def _depth(order: list[Value], boxed: dict[Value, int]) -> int:
     return depth[order[-1]] if order else 0
 
 
-def _graph_attrs(look: _Look) -> dict[str, str]:
+def graph_attrs(look: Look) -> dict[str, str]:
     """The Digraph's graph attributes for `look`."""
     attrs = {
         "rankdir": look.rankdir,

@@ -9,9 +9,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from autograd.drawing.collapse import _assign, _Groups
-from autograd.drawing.render import RENDER_TIMEOUT, _graph_class
-from autograd.drawing.themes import _graph_attrs, _Look, _look
+from autograd.drawing.collapse import Groups, assign_groups
+from autograd.drawing.render import RENDER_TIMEOUT, graph_class
+from autograd.drawing.themes import Look, graph_attrs, make_look
 from autograd.engine import Value, has_grad, topological_order
 
 # Values, not counting op nodes. A picture of 1,000 records is already hard to read, and layout
@@ -42,12 +42,12 @@ def _record_text(text: str) -> str:
     return "\\n".join(lines)
 
 
-def _node_names(order: list[Value]) -> dict[Value, str]:
+def node_names(order: list[Value]) -> dict[Value, str]:
     """Each node's DOT name, from its place in the topological order, so output never varies."""
     return {node: f"v{i}" for i, node in enumerate(order)}
 
 
-def _check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_dot") -> None:
+def check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_dot") -> None:
     """Raise ValueError when a graph has more Values than max_nodes (None: no limit)."""
     if max_nodes is not None and len(order) > max_nodes:
         raise ValueError(
@@ -64,13 +64,13 @@ def _texts(node: Value) -> tuple[str, str]:
     return f"data {node.data:.4g}", f"grad {node.grad:.4g}" if has_grad(node) else "grad ?"
 
 
-def _build_graph(
+def build_graph(
     order: list[Value],
-    look: _Look,
+    look: Look,
     timeout: float | None,
     texts: dict[Value, tuple[str, str]] | None = None,
-    boxes: _Groups | None = None,
-    clusters: _Groups | None = None,
+    boxes: Groups | None = None,
+    clusters: Groups | None = None,
     extra: dict[str, dict[str, str]] | None = None,
 ) -> Any:
     """The Digraph of the nodes in `order` (a topological order). Each record shows the node's
@@ -78,9 +78,9 @@ def _build_graph(
     of `boxes` are drawn as one box per group, those of `clusters` inside a frame labelled with
     the group's name; `extra` adds DOT attributes to the nodes it names."""
     theme = look.theme
-    graph = _graph_class()(
+    graph = graph_class()(
         format="svg",
-        graph_attr=_graph_attrs(look),
+        graph_attr=graph_attrs(look),
         node_attr={
             "shape": "record",
             "fontsize": "11",
@@ -99,7 +99,7 @@ def _build_graph(
     graph.timeout = timeout
     graph.values = len(order)
     graph.dpi = look.dpi
-    names = _node_names(order)
+    names = node_names(order)
     boxed = boxes.member if boxes is not None else {}
     frames = (
         []
@@ -138,7 +138,7 @@ def _draw_value(
     name: str,
     node: Value,
     lines: tuple[str, str],
-    look: _Look,
+    look: Look,
     attrs: dict[str, str],
 ) -> None:
     """A Value's record (its label, if any, then `lines`: data and grad), and the small node of
@@ -175,9 +175,9 @@ def _draw_value(
         graph.node(name, label=label, **(style | attrs))
 
 
-def _cluster(name: str, i: int, look: _Look) -> Any:
+def _cluster(name: str, i: int, look: Look) -> Any:
     """The labelled frame that a group's nodes are drawn in."""
-    return _graph_class()(
+    return graph_class()(
         name=f"cluster_{i}",
         graph_attr={
             "label": _record_text(name),
@@ -189,7 +189,7 @@ def _cluster(name: str, i: int, look: _Look) -> Any:
     )
 
 
-def _draw_boxes(graph: Any, boxes: _Groups, look: _Look) -> None:
+def _draw_boxes(graph: Any, boxes: Groups, look: Look) -> None:
     """One box per group that has members in the graph: its name and how many values it holds."""
     sizes = [0] * len(boxes.names)
     for i in boxes.member.values():
@@ -269,12 +269,12 @@ def draw_dot(
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    _check_size(order, max_nodes)
+    check_size(order, max_nodes)
     # NOTE: without collapse or clusters nothing here looks at groups: no cost per node.
-    boxes = None if collapse is None else _assign(order, collapse, "draw_dot", keep=root)
-    frames = None if clusters is None else _assign(order, clusters, "draw_dot", keep=None)
-    look = _look(order, rankdir, theme, size, dpi, None if boxes is None else boxes.member)
-    return _build_graph(order, look, timeout, boxes=boxes, clusters=frames)
+    boxes = None if collapse is None else assign_groups(order, collapse, "draw_dot", keep=root)
+    frames = None if clusters is None else assign_groups(order, clusters, "draw_dot", keep=None)
+    look = make_look(order, rankdir, theme, size, dpi, None if boxes is None else boxes.member)
+    return build_graph(order, look, timeout, boxes=boxes, clusters=frames)
 
 
 def save_svg(
