@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import attributes, compiled_step, demo_step, drawing, graphs, modes
+from benchmarks import attributes, compiled_step, demo_step, drawing, graphs, microgpt, modes, peers
 from benchmarks.harness import table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -20,6 +20,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         rows = [demo_step.run(blocks=2, steps_per_block=2)]
+        rows += [microgpt.run(blocks=2, steps_per_block=2)]
+        rows += peers.run(repeats=3, scale=0.1)
         rows += graphs.run_chain([1_000, 10_000], repeats=3)
         rows += graphs.run_sum([10_000], repeats=3)
         rows += graphs.run_memory(100_000)
@@ -30,6 +32,10 @@ def main() -> None:
         rows += compiled_step.run_scaling([10, 1_000], repeats=2)
     else:
         rows = [demo_step.run(blocks=7, steps_per_block=3)]
+        # A real program beside the demo: a small transformer on Values, against the minimal
+        # slotted engine it is usually written with.
+        rows += [microgpt.run(blocks=7, steps_per_block=5)]
+        rows += peers.run(repeats=7)
         # The same step without the cyclic GC: what the GC costs each implementation.
         rows += [demo_step.run(blocks=5, steps_per_block=3, gc_enabled=False)]
         # The same step with chainrule inside detect_anomaly(): what watching for NaN costs.

@@ -85,26 +85,29 @@ def _cell(xs: list[float] | None, unit: str) -> str:
 def _ratio(a: list[float] | None, b: list[float] | None) -> str:
     if not a or not b:
         return "—"
-    return f"{median(a) / median(b):.1f}×"
+    return f"{median(a) / median(b):.2f}×"
 
 
 def table(rows: list[Row]) -> str:
-    """A markdown table: medians with (min–max) ranges, and the two ratios that matter."""
+    """A markdown table: medians with (min–max) ranges, and the ratios that matter. A ratio
+    above 1.0× against a peer means chainrule is that many times faster."""
     lines = [
-        "| workload | size | chainrule | micrograd 0.1.0 | float floor "
-        "| micrograd / chainrule | chainrule / floor | chainrule per op (or sample) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| workload | size | chainrule | micrograd 0.1.0 | minimal Value | float floor "
+        "| micrograd / chainrule | minimal / chainrule | chainrule / floor "
+        "| chainrule per op (or sample) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ours = row.samples.get("chainrule")
         theirs = row.samples.get("micrograd")
+        small = row.samples.get("minimal")
         floor = row.samples.get("floor")
         per_unit = "—"
         if ours and row.per and row.unit == "s":
             per_unit = f"{median(ours) / row.per * 1e9:.0f} ns"
         lines.append(
             f"| {row.workload} | {row.size} | {_cell(ours, row.unit)} | {_cell(theirs, row.unit)} "
-            f"| {_cell(floor, row.unit)} | {_ratio(theirs, ours)} | {_ratio(ours, floor)} "
-            f"| {per_unit} |"
+            f"| {_cell(small, row.unit)} | {_cell(floor, row.unit)} | {_ratio(theirs, ours)} "
+            f"| {_ratio(small, ours)} | {_ratio(ours, floor)} | {per_unit} |"
         )
     return "\n".join(lines)
