@@ -29,8 +29,8 @@ def _fill(cls: Any, n: int, data: float) -> list[Any]:
     nodes: list[Any] = [None] * n
     for i in range(n):
         v = cls.__new__(cls)
-        v.data = data
-        v.grad = 0.0
+        v._data = data
+        v._grad = 0.0
         v.label = ""
         v._parents = ()
         v._primitive = None
