@@ -150,3 +150,25 @@ def test_a_node_claimed_twice_is_refused() -> None:
 def test_refuses_bad_arguments(call: Any, error: type[Exception], match: str) -> None:
     with pytest.raises(error, match=match):
         call(sigmoid_net()["E"])
+
+
+def test_an_infinite_true_gradient_is_matched_only_by_itself() -> None:
+    # sqrt'(0) = inf (PyTorch's too): inf's tolerance rtol * inf once passed every finite claim,
+    # and inf - inf = nan failed the right one.
+    x = Value(0.0, label="x")
+    y = x.sqrt()
+    assert check_by_hand(y, {x: math.inf})
+    for wrong in (5.0, 0.0, -math.inf, math.nan, 1e308):
+        with pytest.raises(GradcheckError) as caught:
+            check_by_hand(y, {x: wrong})
+        (row,) = caught.value.mismatches
+        assert row.true == math.inf and row.name == "x"
+    assert check_by_hand(-y, {x: -math.inf})
+
+
+def test_a_nan_true_gradient_is_matched_only_by_nan() -> None:
+    x = Value(1.0, label="x")
+    y = x * Value(math.nan)
+    assert check_by_hand(y, {x: math.nan})
+    with pytest.raises(GradcheckError):
+        check_by_hand(y, {x: 1.0})

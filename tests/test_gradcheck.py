@@ -23,6 +23,7 @@ from autograd import (
     no_grad,
     numerical_grad,
     primitive,
+    sin,
 )
 from autograd.checking.gradcheck import FAST_PROJECTIONS
 from autograd.checking.report import Mismatch
@@ -593,3 +594,39 @@ def test_torchs_gradcheck_fails_relu_at_its_kink_and_ours_does_not() -> None:
     zero = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(torch.relu, (zero,), raise_exception=False) is False
     assert gradcheck(lambda x: x.relu(), [0.0])
+
+
+# ----- curvature is not a kink (issue 20) ------------------------------------------------------
+
+
+def steep(w: Any) -> Any:
+    return 1e4 * (w - 1) ** 2
+
+
+def test_a_wrong_derivative_at_the_minimum_of_a_steep_quadratic_fails() -> None:
+    # The one-sided slopes at w = 1 are -+0.02 (eps * q''), far apart, but q is smooth: the
+    # claimed 0.005 is 500 tolerances from the slope 0.
+    wrong = primitive("q", steep, lambda g, o, w: (g * (2e4 * (w - 1) + 0.005),))
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(wrong, [1.0])
+    (row,) = caught.value.mismatches
+    assert not row.kink and row.analytic == pytest.approx(0.005)
+    right = primitive("q", steep, lambda g, o, w: (g * 2e4 * (w - 1),))
+    assert gradcheck(right, [1.0], order=2)
+    assert gradcheck(right, [1.0 + 3e-7], order=2)
+
+
+@pytest.mark.parametrize("claimed", [12345.0, 1.0, -0.1, 2e-4])
+def test_a_wrong_derivative_near_an_extremum_is_not_taken_for_a_jump(claimed: float) -> None:
+    # cos(10 x) at 0.75 eps from its maximum: d/dx = -10 sin(7.5e-6) = -7.5e-5. Its one-sided
+    # quotients double when the step halves once, as over a jump; not twice, on both sides.
+    wc = primitive("wc", lambda x: math.cos(10 * x), lambda g, o, x: (g * claimed,))
+    assert not gradcheck(wc, [7.5e-7], raise_exception=False)
+    assert not gradcheck(wc, [7.5e-7], order=2, raise_exception=False)
+    right = primitive("wc", lambda x: math.cos(10 * x), lambda g, o, x: (g * -10 * sin(10 * x),))
+    assert gradcheck(right, [7.5e-7], order=2)
+
+
+@pytest.mark.parametrize("x", [1.1e-6, 1.5e-6, 3e-6, 1e-5])
+def test_log_next_to_its_domain_edge_passes(x: float) -> None:
+    assert gradcheck(lambda v: v.log(), [x], order=2)

@@ -45,7 +45,8 @@ def check_by_hand(
     """True when every claimed d(output)/d(node) matches backprop's.
 
     `claimed` maps nodes of output's graph, as Values or by their labels, to numbers. A claim
-    passes when |claimed - true| <= atol + rtol * |true|. Otherwise raises GradcheckError: the
+    passes when |claimed - true| <= atol + rtol * |true|; where the true gradient is inf, -inf
+    or nan (sqrt at 0), only that same value passes. Otherwise raises GradcheckError: the
     first wrong node in backward order from `output`, with its claimed and its true value, then
     every later wrong claim, as a table (`.mismatches` holds the WrongClaim rows). A label or a
     Value not in the graph raises KeyError; a label that names several nodes, ValueError.
@@ -70,7 +71,7 @@ def check_by_hand(
     wrong = []
     for node, (key, value) in claims.items():
         error = abs(value - true[node])
-        if not error <= atol + rtol * abs(true[node]):
+        if not _agrees(value, true[node], atol, rtol):
             relative = error / abs(true[node]) if true[node] else math.inf
             name = key if isinstance(key, str) else _name(node)
             wrong.append(WrongClaim(node, name, step[node], value, true[node], error, relative))
@@ -78,6 +79,15 @@ def check_by_hand(
         return True
     wrong.sort(key=lambda claim: claim.step)
     raise GradcheckError(_report(wrong, len(claims), output, atol, rtol), wrong)
+
+
+def _agrees(claimed: float, true: float, atol: float, rtol: float) -> bool:
+    """|claimed - true| <= atol + rtol * |true| for finite numbers. An infinite or NaN true
+    gradient (sqrt'(0) = inf) is matched only by the same value: no tolerance reaches it, and
+    inf's tolerance rtol * inf would otherwise accept every finite claim."""
+    if not (math.isfinite(claimed) and math.isfinite(true)):
+        return claimed == true or (math.isnan(claimed) and math.isnan(true))
+    return abs(claimed - true) <= atol + rtol * abs(true)
 
 
 def _claims(

@@ -7,15 +7,19 @@ a direction, backprop's slope at t = 0 is compared with the central difference
     numeric = (q(eps) - q(-eps)) / (2 eps)
 
 and accepted when |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's test). Where that
-fails, the one-sided differences decide whether the inputs sit on a kink:
+fails, the one-sided slopes decide whether the inputs sit on a kink. Each is extrapolated from
+two steps (Richardson), so that curvature cancels:
 
-    left = (q(0) - q(-eps)) / eps        right = (q(eps) - q(0)) / eps
+    D(s) = (q(s) - q(0)) / s            right = 2 D(eps / 2) - D(eps)     (left: s < 0)
 
-If they disagree by more than atol + rtol * max(|left|, |right|), q has no single slope there
-and any value between them is a subgradient (relu'(0) = 0 lies between 0 and 1): the check
-passes when backprop's value lies in [min, max], widened by that tolerance. And where q jumps
-(abs' = sign, at 0, when order=2 differences first derivatives) it has no slope at all, and
-any value passes.
+Where q is smooth, left and right both equal q'(0) to O(eps**2), and a derivative wrong by
+more than the tolerance fails as it does in PyTorch. Where they disagree (by more than
+atol + rtol * max(|left|, |right|)), q has a kink, and any value between them is a
+subgradient (relu'(0) = 0 lies between 0 and 1): the check passes when backprop's value lies
+in [min, max], widened by that tolerance. Where even the extrapolation is unstable (a kink
+within eps, q changing faster than a quadratic), the plain quotients D(eps) bound the slope.
+And where q jumps on both sides (abs' = sign, at 0, when order=2 differences first
+derivatives) it has no slope at all, and any value passes.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from typing import Any
 
 from autograd.engine import Value, grad
@@ -33,7 +38,8 @@ Direction = list[tuple[int, float]]
 
 class Line:
     """The checked quantities (one per output, say) at the inputs moved by t along a direction,
-    each t evaluated once: the half steps of _jumps are only taken where a check fails."""
+    each t evaluated once: the smaller steps of the one-sided slopes are only taken where the
+    central difference fails."""
 
     def __init__(self, evaluate: Callable[[float], list[float]], mid: list[float]) -> None:
         self.evaluate = evaluate
@@ -61,45 +67,81 @@ def compare(
     def q(step: float) -> float:
         return line.at(step)[index]
 
-    down, mid, up = q(-eps), q(0.0), q(eps)
-    numeric = (up - down) / (2 * eps)
+    numeric = (q(eps) - q(-eps)) / (2 * eps)
     tolerance = atol + rtol * abs(numeric)
     if abs(analytic - numeric) <= tolerance:
         return None
-    left = (mid - down) / eps
-    right = (up - mid) / eps
+    # The one-sided quotients at steps eps, eps / 2, eps / 4, left side and right side.
+    left_quotients, right_quotients = (_quotients(q, side, eps) for side in (-1.0, 1.0))
+    left, right = _extrapolated(left_quotients), _extrapolated(right_quotients)
     low, high = min(left, right), max(left, right)
     size = max(abs(left), abs(right))
     kink_tolerance = atol + rtol * size
-    is_kink = high - low > kink_tolerance
-    if is_kink and low - kink_tolerance <= analytic <= high + kink_tolerance:
-        # NOTE: any slope between the one-sided ones is a subgradient. A smooth q with a large
-        # curvature, |q''| eps > atol, also looks like a kink: the check is then looser by
-        # eps |q''| / 2 at most.
+    if low - kink_tolerance <= analytic <= high + kink_tolerance:
         return None
-    if _jumps(q, left, right, eps, kink_tolerance):
+    if not (
+        _resolved(left_quotients, kink_tolerance) and _resolved(right_quotients, kink_tolerance)
+    ):
+        # NOTE: q changes faster than a quadratic within eps (a kink within eps, log next to
+        # its domain's edge): the extrapolation is no better than the plain quotients, and
+        # for a convex or concave q the slope lies between those. A derivative wrong by less
+        # than their spread, about eps |q''|, passes here: finite differences at this eps
+        # cannot resolve it.
+        outer = (left_quotients[0], right_quotients[0])
+        if min(outer) - kink_tolerance <= analytic <= max(outer) + kink_tolerance:
+            return None
+    if _jumps(left_quotients, kink_tolerance) and _jumps(right_quotients, kink_tolerance):
         return None
-    if is_kink:
+    if high - low > kink_tolerance:
         error = low - analytic if analytic < low else analytic - high
         return _row(analytic, numeric, left, right, error, size, kink_tolerance)
     return _row(analytic, numeric, None, None, abs(analytic - numeric), abs(numeric), tolerance)
 
 
-def _jumps(q: Callable[[float], float], left: float, right: float, eps: float, tol: float) -> bool:
-    """True when q jumps within eps of 0 (abs' = sign does, at 0): there q has no slope.
+def _quotients(q: Callable[[float], float], side: float, eps: float) -> list[float]:
+    """The one-sided difference quotients D(s) = (q(side s) - q(0)) / (side s) for s = eps,
+    eps / 2, eps / 4: the slope of q just left of 0 (side -1) or just right of it (side 1)."""
+    return [side * (q(side * s) - q(0.0)) / s for s in (eps, eps / 2, eps / 4)]
 
-    A one-sided difference quotient over a jump grows like 1 / step: halving the step doubles
-    it, where a slope (smooth or kinked) would stay put.
+
+def _extrapolated(quotients: list[float]) -> float:
+    """The one-sided slope, Richardson-extrapolated from steps eps and eps / 2:
+    2 D(eps / 2) - D(eps).
+
+    A one-sided quotient is q'(0) -+ q''(0) s / 2 + O(s**2): on its own it differs from the
+    slope by the curvature (near the minimum of a steep quadratic, by far more than the
+    tolerance), which once made curvature look like a kink. The extrapolation cancels the s
+    term, leaving O(eps**2): where q is smooth, left and right agree with q'(0) as closely as
+    the central difference does, and only a real kink keeps them apart. Where a kink lies
+    within eps of 0 on one side, the other side's slope is still the slope at 0.
     """
-    mid = q(0.0)
-    for side, slope in ((-1.0, left), (1.0, right)):
-        half = side * (q(side * eps / 2) - mid) / (eps / 2)
-        if abs(half - slope) > tol and abs(half - 2 * slope) <= abs(slope) / 4:
-            # NOTE: a smooth q can pass this test only where q' is within about eps |q''| of
-            # zero, in one ratio to it; such a point is a near-extremum of q, checked no
-            # further.
-            return True
-    return False
+    return 2 * quotients[1] - quotients[0]
+
+
+def _resolved(quotients: list[float], tol: float) -> bool:
+    """True when the extrapolation is stable: from steps eps / 2 and eps / 4 it gives the same
+    slope within tol. Where q is smooth the two differ by about eps**2 |q'''| / 16."""
+    again = 2 * quotients[2] - quotients[1]
+    return abs(again - _extrapolated(quotients)) <= tol
+
+
+def _jumps(quotients: list[float], tol: float) -> bool:
+    """True when q jumps at 0 on this side: over a jump of size J the quotient is J / s, so it
+    doubles each time the step halves (here by a factor between 1.5 and 2.5, twice).
+
+    gradcheck passes any value where q jumps on both sides (abs' = sign, with abs'(0) = 0
+    between its sides): there q has no slope. A smooth q cannot pass this test on either side:
+    its quotients q'(0) + q''(0) s / 2 (right side) double on the first halving only where
+    q'(0) lies between -q''(0) eps and -2/3 q''(0) eps, on the second only between -1/2 and
+    -1/3 of it. (Where q(0) is one side's limit, as relu'(0) = 0 is, that side is flat and
+    the slopes' interval already passes the value.)
+    """
+    for wide, narrow in pairwise(quotients):
+        if not abs(narrow - wide) > tol:
+            return False
+        if not 1.5 * abs(wide) <= abs(narrow) <= 2.5 * abs(wide) or (wide > 0) != (narrow > 0):
+            return False
+    return True
 
 
 def _row(
