@@ -32,6 +32,7 @@ from autograd.engine import (
     dot,
     grad,
     has_grad,
+    maximum,
     primitive,
     topological_order,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "gradcheck",
     "has_grad",
     "log",
+    "maximum",
     "no_grad",
     "numerical_grad",
     "primitive",

@@ -23,6 +23,7 @@ from autograd.primitives import (
     DOT,
     EXP,
     LOG,
+    MAX,
     MUL,
     POW,
     POW_CONST,
@@ -214,6 +215,11 @@ class Value:
         """cos(x).  d/dx = -sin(x)"""
         return _make(COS, (self,))
 
+    def _unary(self, op: Primitive) -> Value:
+        """The node of the one-parent primitive op on self: how the dual functions (exp(x),
+        ...) apply an op to anything that is not a number."""
+        return _make(op, (self,))
+
     # ----- composed from the primitives, giving the same floats: no rules of their own ---------
 
     def __abs__(self) -> Value:
@@ -314,6 +320,14 @@ def dot(
     if not w:
         raise ValueError("dot of no terms: give at least one weight and one input")
     return _make(DOT, parents)
+
+
+def maximum(x: Value | Number, y: Value | Number) -> Value:
+    """max(x, y) as one node.  d/dx = 1 if x > y else 0, d/dy = 1 if y > x else 0
+
+    NOTE: at a tie each gets half the gradient, as PyTorch's maximum; max() of Values instead
+    picks one of them by comparing (and records no node)."""
+    return _apply(MAX, (x, y))
 
 
 def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[..., Value]:

@@ -11,8 +11,11 @@ Standard library only; nothing here builds a node. A `Primitive` is a record of 
 - keyword constants (`consts`): numbers an op takes that are not differentiated, such as the
   `n` of `x ** n`. They are stored with the node and passed to forward and rule by keyword.
 
-autograd.engine turns a Primitive into nodes; `Value`'s operators and methods are thin entries
-into this table, and a user's `primitive(name, forward, rule)` adds a row of the same kind.
+The file reads bottom up: the table itself is at the end, one row per op with its math above
+it, and `PRIMITIVES` lists every row; above it the dual functions, and above those the
+forwards and rules too long for one line. autograd.engine turns a Primitive into nodes;
+`Value`'s operators and methods are thin entries into this table, and a user's
+`primitive(name, forward, rule)` adds a row of the same kind.
 """
 
 from __future__ import annotations
@@ -84,70 +87,9 @@ def _bind(op: Primitive, consts: tuple[tuple[str, type, Any], ...]) -> Primitive
     return Primitive(op.name, forward, rule, tuple(keywords.items()))
 
 
-# ----- dual functions: float in, float out; Value in, Value out -----------------------------------
-# Rules call these, so the same rule runs on floats in backward() and on Values (recording new
-# nodes) in grad(..., create_graph=True). On anything that is not a number they call the
-# object's method of the same name, which is how a Value records the op.
-
-
-def _dual(op: Primitive, x: Any) -> Any:
-    if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        return op.forward(float(x))
-    method = getattr(x, op.name, None)
-    if method is None:
-        raise TypeError(f"{op.name} of a non-number: {type(x).__name__} {x!r}")
-    return method()
-
-
-def exp(x: Any) -> Any:
-    """exp(x) of a number or a Value.  d/dx = exp(x)"""
-    return _dual(EXP, x)
-
-
-def log(x: Any) -> Any:
-    """log(x), the natural logarithm, of a number or a Value.  d/dx = 1 / x"""
-    return _dual(LOG, x)
-
-
-def sqrt(x: Any) -> Any:
-    """sqrt(x) of a number or a Value.  d/dx = 1 / (2 sqrt(x))"""
-    return _dual(SQRT, x)
-
-
-def tanh(x: Any) -> Any:
-    """tanh(x) of a number or a Value.  d/dx = 1 - tanh(x)**2"""
-    return _dual(TANH, x)
-
-
-def sigmoid(x: Any) -> Any:
-    """1 / (1 + exp(-x)) of a number or a Value.  d/dx = sigmoid(x) (1 - sigmoid(x))"""
-    return _dual(SIGMOID, x)
-
-
-def relu(x: Any) -> Any:
-    """max(0, x) of a number or a Value.  d/dx = 1 if x > 0 else 0"""
-    return _dual(RELU, x)
-
-
-def sin(x: Any) -> Any:
-    """sin(x) of a number or a Value.  d/dx = cos(x)"""
-    return _dual(SIN, x)
-
-
-def cos(x: Any) -> Any:
-    """cos(x) of a number or a Value.  d/dx = -sin(x)"""
-    return _dual(COS, x)
-
-
-# ----- the table ----------------------------------------------------------------------------------
-# Each entry: the forward on floats (with the errors API.md names), then the rule. NaN goes
-# through every forward as it does in PyTorch: no op turns a NaN into a number.
-
-# x + y.  d/dx = 1, d/dy = 1
-ADD = Primitive("+", lambda x, y: x + y, lambda g, out, x, y: (g, g))
-
-# x * y.  d/dx = y, d/dy = x
-MUL = Primitive("*", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * x))
+# ----- forwards on floats and rules that need more than one line ---------------------------------
+# Each forward raises the errors API.md names. NaN goes through every forward as it does in
+# PyTorch: no op turns a NaN into a number.
 
 
 def _divide(x: float, y: float) -> float:
@@ -160,10 +102,6 @@ def _divide_rule(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
     # NOTE: d/dy = -x / y**2 written as -g * (out / y), as PyTorch does: y**2 would overflow
     # (1e200 / 1e200) or underflow where the true derivative is a finite float.
     return g / y, -g * (out / y)
-
-
-# x / y, rounded once, like Python's x / y.  d/dx = 1 / y, d/dy = -x / y**2
-DIV = Primitive("/", _divide, _divide_rule)
 
 
 def _power(x: float, y: float) -> float:
@@ -206,18 +144,6 @@ def _power_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
     return g * math.nan  # NOTE: log of a negative base (or of nan) has no real value
 
 
-# x ** y for a Value exponent.  d/dx = y x**(y-1), d/dy = x**y log(x)
-POW = Primitive("**", _power, lambda g, out, x, y: (_power_dx(g, x, y), _power_dy(g, out, x, y)))
-
-# x ** n for a constant n.  d/dx = n x**(n-1)
-# NOTE: x**0 is the constant 1, so its derivatives are exactly 0 for every x, as in PyTorch.
-POW_CONST = Primitive(
-    "**",
-    lambda x, *, n: _power(x, n),
-    lambda g, out, x, *, n: (0.0,) if n == 0 else (_power_dx(g, x, n),),
-)
-
-
 def _exp(x: float) -> float:
     try:
         return math.exp(x)
@@ -225,18 +151,10 @@ def _exp(x: float) -> float:
         raise OverflowError(f"exp of {x!r} overflows a float") from None
 
 
-# exp(x).  d/dx = exp(x)
-EXP = Primitive("exp", _exp, lambda g, out, x: (g * out,))
-
-
 def _log(x: float) -> float:
     if x <= 0:
         raise ValueError(f"log of non-positive value {x!r}")
     return math.log(x)
-
-
-# log(x).  d/dx = 1 / x
-LOG = Primitive("log", _log, lambda g, out, x: (g / x,))
 
 
 def _sqrt(x: float) -> float:
@@ -252,14 +170,6 @@ def _sqrt_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
     return (g / (2.0 * out),)
 
 
-# sqrt(x).  d/dx = 1 / (2 sqrt(x))
-SQRT = Primitive("sqrt", _sqrt, _sqrt_rule)
-
-# tanh(x).  d/dx = 1 - tanh(x)**2
-# NOTE: math.tanh saturates to +-1.0 instead of overflowing, unlike a formula with exp(2x).
-TANH = Primitive("tanh", math.tanh, lambda g, out, x: (g * (1.0 - out * out),))
-
-
 def _sigmoid(x: float) -> float:
     # NOTE: the stable form: exp is only ever taken of a non-positive number, so sigmoid(-1000)
     # is 0.0 rather than an OverflowError.
@@ -267,10 +177,6 @@ def _sigmoid(x: float) -> float:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
     return e / (1.0 + e)
-
-
-# sigmoid(x) = 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))
-SIGMOID = Primitive("sigmoid", _sigmoid, lambda g, out, x: (g * (1.0 - out) * out,))
 
 
 def _relu(x: float) -> float:
@@ -283,10 +189,6 @@ def _relu_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
     return (0.0,) if x <= 0 else (g,)
 
 
-# relu(x) = max(0, x).  d/dx = 1 if x > 0 else 0
-RELU = Primitive("relu", _relu, _relu_rule)
-
-
 def _abs_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
     # NOTE: abs'(0) = 0, PyTorch's subgradient at the kink; PyTorch's sign(nan) is 0 too.
     if x > 0:
@@ -294,10 +196,6 @@ def _abs_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
     if x < 0:
         return (-g,)
     return (g * 0.0,)
-
-
-# |x|.  d/dx = sign(x)
-ABS = Primitive("abs", abs, _abs_rule)
 
 
 def _sin(x: float) -> float:
@@ -308,17 +206,10 @@ def _cos(x: float) -> float:
     return math.nan if math.isinf(x) else math.cos(x)  # NOTE: cos(+-inf) is nan, as in PyTorch
 
 
-# sin(x).  d/dx = cos(x)
-SIN = Primitive("sin", _sin, lambda g, out, x: (g * cos(x),))
-
-# cos(x).  d/dx = -sin(x)
-COS = Primitive("cos", _cos, lambda g, out, x: (g * -sin(x),))
-
-
 def dot_parts(parents: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
     """A dot node's parents as its weights w_1..w_n, its inputs x_1..x_n, and (b,) or ().
 
-    The compiled steps read the layout through this; _dot and _dot_rule below slice it inline,
+    The compiled steps read the layout through this; _dot and _dot_rule slice it inline,
     as they run for every neuron of every sample."""
     n = len(parents) // 2
     return parents[:n], parents[n : 2 * n], parents[2 * n :]
@@ -339,6 +230,139 @@ def _dot_rule(g: Any, out: Any, *parents: Any) -> tuple[Any, ...]:
     return (*terms, g) if len(parents) % 2 else tuple(terms)
 
 
+def _max(x: float, y: float) -> float:
+    if x != x or y != y:
+        return math.nan  # NOTE: max with a nan is nan, as PyTorch's maximum
+    return x if x >= y else y
+
+
+def _max_rule(g: Any, out: Any, x: Any, y: Any) -> tuple[Any, Any]:
+    # NOTE: at a tie each side gets half of g, and with a nan on either side each gets g, as
+    # from PyTorch's maximum; the smaller side's term is exactly 0, as relu's is.
+    if x > y:
+        return g, 0.0
+    if x < y:
+        return 0.0, g
+    if x >= y:  # a tie (`==` of Values would compare identity)
+        return g * 0.5, g * 0.5
+    return g, g
+
+
+# ----- dual functions: float in, float out; Value in, Value out -----------------------------------
+# Rules call these, so the same rule runs on floats in backward() and on Values (recording new
+# nodes) in grad(..., create_graph=True). On anything that is not a number they ask the object
+# to apply the primitive, `x._unary(op)`: a Value makes a node of it, the compiler's symbolic
+# value (autograd.compiling.symbolic.Sym) writes a call of its forward. One dispatch for both.
+
+
+def _dual(op: Primitive, x: Any) -> Any:
+    if type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return op.forward(float(x))
+    unary = getattr(x, "_unary", None)
+    if unary is None:
+        raise TypeError(f"{op.name} of a non-number: {type(x).__name__} {x!r}")
+    return unary(op)
+
+
+def exp(x: Any) -> Any:
+    """exp(x) of a number or a Value.  d/dx = exp(x)"""
+    return _dual(EXP, x)
+
+
+def log(x: Any) -> Any:
+    """log(x), the natural logarithm, of a number or a Value.  d/dx = 1 / x"""
+    return _dual(LOG, x)
+
+
+def sqrt(x: Any) -> Any:
+    """sqrt(x) of a number or a Value.  d/dx = 1 / (2 sqrt(x))"""
+    return _dual(SQRT, x)
+
+
+def tanh(x: Any) -> Any:
+    """tanh(x) of a number or a Value.  d/dx = 1 - tanh(x)**2"""
+    return _dual(TANH, x)
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + exp(-x)) of a number or a Value.  d/dx = sigmoid(x) (1 - sigmoid(x))"""
+    return _dual(SIGMOID, x)
+
+
+def relu(x: Any) -> Any:
+    """max(0, x) of a number or a Value.  d/dx = 1 if x > 0 else 0"""
+    return _dual(RELU, x)
+
+
+def sin(x: Any) -> Any:
+    """sin(x) of a number or a Value.  d/dx = cos(x)"""
+    return _dual(SIN, x)
+
+
+def cos(x: Any) -> Any:
+    """cos(x) of a number or a Value.  d/dx = -sin(x)"""
+    return _dual(COS, x)
+
+
+# ----- the table: every built-in primitive, one row each -----------------------------------------
+# name, forward on floats, rule (g, out, *parents) -> one term per parent; the math above each.
+
+# x + y.  d/dx = 1, d/dy = 1
+ADD = Primitive("+", lambda x, y: x + y, lambda g, out, x, y: (g, g))
+# x * y.  d/dx = y, d/dy = x
+MUL = Primitive("*", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * x))
+# x / y, rounded once, like Python's x / y.  d/dx = 1 / y, d/dy = -x / y**2
+DIV = Primitive("/", _divide, _divide_rule)
+# x ** y for a Value exponent.  d/dx = y x**(y-1), d/dy = x**y log(x)
+POW = Primitive("**", _power, lambda g, out, x, y: (_power_dx(g, x, y), _power_dy(g, out, x, y)))
+# x ** n for a constant n.  d/dx = n x**(n-1)
+# NOTE: x**0 is the constant 1, so its derivatives are exactly 0 for every x, as in PyTorch.
+POW_CONST = Primitive(
+    "**",
+    lambda x, *, n: _power(x, n),
+    lambda g, out, x, *, n: (0.0,) if n == 0 else (_power_dx(g, x, n),),
+)
+# exp(x).  d/dx = exp(x)
+EXP = Primitive("exp", _exp, lambda g, out, x: (g * out,))
+# log(x).  d/dx = 1 / x
+LOG = Primitive("log", _log, lambda g, out, x: (g / x,))
+# sqrt(x).  d/dx = 1 / (2 sqrt(x))
+SQRT = Primitive("sqrt", _sqrt, _sqrt_rule)
+# tanh(x).  d/dx = 1 - tanh(x)**2
+# NOTE: math.tanh saturates to +-1.0 instead of overflowing, unlike a formula with exp(2x).
+TANH = Primitive("tanh", math.tanh, lambda g, out, x: (g * (1.0 - out * out),))
+# sigmoid(x) = 1 / (1 + exp(-x)).  d/dx = sigmoid(x) (1 - sigmoid(x))
+SIGMOID = Primitive("sigmoid", _sigmoid, lambda g, out, x: (g * (1.0 - out) * out,))
+# relu(x) = max(0, x).  d/dx = 1 if x > 0 else 0
+RELU = Primitive("relu", _relu, _relu_rule)
+# |x|.  d/dx = sign(x)
+ABS = Primitive("abs", abs, _abs_rule)
+# sin(x).  d/dx = cos(x)
+SIN = Primitive("sin", _sin, lambda g, out, x: (g * cos(x),))
+# cos(x).  d/dx = -sin(x)
+COS = Primitive("cos", _cos, lambda g, out, x: (g * -sin(x),))
+# max(x, y).  d/dx = 1 if x > y else 0, d/dy = 1 if y > x else 0 (a half each at a tie)
+MAX = Primitive("max", _max, _max_rule)
 # w . x + b = b + w_1 x_1 + ... + w_n x_n as one node, parents w_1..w_n, x_1..x_n and b (when
 # there is one).  d/dw_i = x_i, d/dx_i = w_i, d/db = 1
 DOT = Primitive("dot", _dot, _dot_rule)
+
+# Every built-in primitive. (A user's primitive() makes rows of the same kind, outside it.)
+PRIMITIVES = (
+    ADD,
+    MUL,
+    DIV,
+    POW,
+    POW_CONST,
+    EXP,
+    LOG,
+    SQRT,
+    TANH,
+    SIGMOID,
+    RELU,
+    ABS,
+    SIN,
+    COS,
+    MAX,
+    DOT,
+)

@@ -1,18 +1,25 @@
-"""Every op of Value, listed once: how to call it, a float reference and a valid domain.
+"""Every op, listed once: how to call it, a float reference and a valid domain.
 
 The tests in test_engine.py check each entry's value, first derivative and second derivative.
-`covers` names the Value attributes an entry exercises; a guard test fails when a public op of
-Value is in no entry's `covers`.
+The hand-written entries call Value's operators and methods against references from math;
+`covers` names the Value attributes (or autograd functions) an entry exercises, and a guard
+test fails when a public op is in no entry's `covers`. Then one entry per row of
+autograd.primitives.PRIMITIVES is drawn from the table itself (`ROW_CASES`): the row applied
+to Values, against its own forward on floats, so a new row is tested (its rule against finite
+differences of its forward, once and through create_graph) without editing a list here.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from autograd import dot, primitive, sigmoid
+from autograd import dot, maximum, primitive, sigmoid
+from autograd.engine import _apply
+from autograd.primitives import ABS, DIV, LOG, MAX, POW, PRIMITIVES, RELU, SQRT, Primitive
 
 # A user's own primitive, in the table like the built-in ops (and used by the tests of
 # primitive() and by the random graphs): log(1 + e^x), written so that it never overflows.
@@ -115,4 +122,51 @@ OP_CASES = [
     OpCase("user_softplus", softplus, lambda x: math.log1p(math.exp(x)), ((-5, 5),), ()),
     OpCase("sin", lambda x: x.sin(), math.sin, ((-5, 5),), ("sin",)),
     OpCase("cos", lambda x: x.cos(), math.cos, ((-5, 5),), ("cos",)),
+    OpCase(
+        "maximum",
+        lambda x, y: maximum(x, y),
+        max,
+        ((-5, 5), (-5, 5)),
+        ("maximum",),
+        avoid=lambda x, y: abs(x - y) < 1e-2,
+    ),
 ]
+
+
+# ----- one entry per row of the table of primitives -----------------------------------------------
+
+# Where a row's forward is defined and smooth, for the rows where that is not all of [-3, 3].
+_DOMAINS: dict[Primitive, tuple[tuple[float, float], ...]] = {
+    LOG: ((0.1, 10),),
+    SQRT: ((0.1, 10),),
+    POW: ((0.2, 3), (-2, 2)),
+}
+_KINKS: dict[Primitive, Callable[..., bool]] = {
+    DIV: lambda x, y: abs(y) < 0.3,
+    RELU: _near_zero,
+    ABS: _near_zero,
+    MAX: lambda x, y: abs(x - y) < 1e-2,
+}
+_CONSTANTS = {"n": 3.0}  # a value for each keyword constant a row takes (x ** n's n)
+_MANY = 5  # parents given to a row of any number of them: dot's w1, w2, x1, x2 and bias
+
+
+def _row_case(op: Primitive) -> OpCase:
+    parameters = inspect.signature(op.forward).parameters.values()
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    many = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    consts = {p.name: _CONSTANTS[p.name] for p in parameters if p.kind is p.KEYWORD_ONLY}
+    bound = op.bind(**consts)
+    arity = _MANY if many else len(positional)
+    return OpCase(
+        f"row {op.name}{'(' + ','.join(consts) + ')' if consts else ''}",
+        lambda *xs: _apply(bound, xs),
+        bound.forward,
+        _DOMAINS.get(op, ((-3, 3),) * arity),
+        (),
+        avoid=_KINKS.get(op, lambda *xs: False),
+    )
+
+
+ROW_CASES = [_row_case(op) for op in PRIMITIVES]
+OP_CASES += ROW_CASES

@@ -13,19 +13,20 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import autograd
 from autograd import (
     Value,
     detect_anomaly,
     dot,
     enable_grad,
-    engine,
     grad,
     has_grad,
     no_grad,
     topological_order,
 )
+from autograd.primitives import PRIMITIVES, Primitive
 from tests.conftest import floats_in
-from tests.op_cases import OP_CASES, OpCase
+from tests.op_cases import OP_CASES, ROW_CASES, OpCase
 
 H = 1e-4  # finite-difference step on the float references
 
@@ -60,12 +61,33 @@ def test_every_public_op_is_in_the_table() -> None:
         for name, attr in vars(Value).items()
         if callable(attr) and not name.startswith("_") and name not in ("backward", "detach")
     }
-    # dot is the one op that is a function of many Values rather than a method of one.
-    functions = {name for name in ("dot",) if callable(getattr(engine, name, None))}
+    # The ops that are functions of Values rather than methods (dot, maximum): every public
+    # function of the engine but the ones that make no node of their own.
+    not_ops = {"grad", "primitive", "as_value", "has_grad", "topological_order"}
+    functions = {
+        name
+        for name in autograd.__all__
+        if inspect.isfunction(getattr(autograd, name))
+        and getattr(autograd, name).__module__ == "autograd.engine"
+        and name not in not_ops
+    }
     ops = {name for name in vars(Value) if name in dunders} | methods | functions
     assert ops >= {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "sin", "cos", "dot"}
     assert ops >= dunders
     assert ops - covered == set(), f"ops missing from tests/op_cases.py: {ops - covered}"
+
+
+def test_every_row_of_the_table_of_primitives_is_reached_by_an_op_case() -> None:
+    reached: set[Primitive] = set()
+    for case in OP_CASES:
+        xs = [Value((lo + hi) / 2 + 0.25) for lo, hi in case.domain]
+        for node in topological_order(case.call(*xs)):
+            op = node._primitive
+            if op is not None:
+                forward = getattr(op.forward, "func", op.forward)  # a row with constants bound
+                reached |= {row for row in PRIMITIVES if row.forward is forward}
+    assert set(PRIMITIVES) - reached == set()
+    assert len(ROW_CASES) == len(PRIMITIVES)
 
 
 @pytest.mark.parametrize("case", OP_CASES, ids=lambda c: c.name)

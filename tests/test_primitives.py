@@ -16,11 +16,13 @@ from autograd import (
     Value,
     backward_steps,
     cos,
+    dot,
     draw_dot,
     exp,
     grad,
     gradcheck,
     log,
+    maximum,
     no_grad,
     primitive,
     relu,
@@ -28,7 +30,9 @@ from autograd import (
     sin,
     sqrt,
     tanh,
+    topological_order,
 )
+from autograd.primitives import PRIMITIVES, Primitive
 from nn import MLP
 from tests.op_cases import softplus
 
@@ -286,6 +290,8 @@ BINARY_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
     "pow": lambda a, b: a**b,
+    "max": lambda a, b: maximum(a, b) if isinstance(a, Value) else a.maximum(b),
+    "dot": lambda a, b: dot([a], [b]) if isinstance(a, Value) else a * b,
 }
 CASES = [(name, (x,)) for name in UNARY_OPS for x in SPECIAL] + [
     (name, xy) for name in BINARY_OPS for xy in itertools.product(SPECIAL, SPECIAL)
@@ -304,6 +310,16 @@ def call(name: str, xs: list[Any]) -> Any:
 
 
 def test_the_edge_sweep_covers_every_op() -> None:
+    # Every row of the table of primitives is reached by some op of the sweep.
+    reached: set[Primitive] = set()
+    for name in [*UNARY_OPS, *BINARY_OPS]:
+        out = call(name, [Value(1.5)] if name in UNARY_OPS else [Value(1.5), Value(0.5)])
+        for node in topological_order(out):
+            op = node._primitive
+            if op is not None:
+                forward = getattr(op.forward, "func", op.forward)  # a row with constants bound
+                reached |= {row for row in PRIMITIVES if row.forward is forward}
+    assert set(PRIMITIVES) - reached == set()
     assert len(CASES) == len(UNARY_OPS) * len(SPECIAL) + len(BINARY_OPS) * len(SPECIAL) ** 2
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from autograd.primitives import COS, EXP, LOG, RELU, SIGMOID, SIN, SQRT, TANH
+from autograd.primitives import Primitive
 
 # Expression kinds besides the operators: a named variable, a constant, a call of a Python
 # function, a conditional expression, a raise (a path on which the function raised), sum(),
@@ -146,32 +146,11 @@ class Sym:
     def __index__(self) -> int:
         raise Untraceable("int() of a symbolic value")
 
-    # ----- the dual functions call x.exp() etc. on anything that is not a number: a call of
-    # ----- the primitive's forward, on floats, from the generated code
+    # ----- the dual functions (exp(x), ...) apply an op to anything that is not a number as
+    # ----- x._unary(op), as they do to a Value: on a Sym, a call of its forward, on floats
 
-    def exp(self) -> Sym:
-        return call(EXP.forward, self)
-
-    def log(self) -> Sym:
-        return call(LOG.forward, self)
-
-    def sqrt(self) -> Sym:
-        return call(SQRT.forward, self)
-
-    def tanh(self) -> Sym:
-        return call(TANH.forward, self)
-
-    def sigmoid(self) -> Sym:
-        return call(SIGMOID.forward, self)
-
-    def relu(self) -> Sym:
-        return call(RELU.forward, self)
-
-    def sin(self) -> Sym:
-        return call(SIN.forward, self)
-
-    def cos(self) -> Sym:
-        return call(COS.forward, self)
+    def _unary(self, op: Primitive) -> Sym:
+        return call(op.forward, self)
 
 
 def var(name: str) -> Sym:
