@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean notebooks lab demo pictures bench fuzz
+.PHONY: test lint venv clean notebooks lab demo pictures bench fuzz site
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
 $(VENV)/.dev-installed: pyproject.toml
@@ -69,6 +69,17 @@ $(VENV)/.bench-installed: pyproject.toml
 
 bench: $(VENV)/.bench-installed
 	$(PY) -m benchmarks
+
+# The lessons in a browser with nothing installed: a static JupyterLite site in site/, built
+# offline from the pinned inputs in docs/site/ (the `site` extra, and npm for Pyodide and viz.js).
+# Serve it with `python3 -m http.server -d site` (README: "Run the lessons in your browser").
+$(VENV)/.site-installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e '.[site]'
+	touch $@
+
+site: $(VENV)/.site-installed
+	$(PY) docs/site/build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

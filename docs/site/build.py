@@ -1,0 +1,240 @@
+"""Build the lessons' static site: `make site` writes site/, a JupyterLite site of notebooks/ and
+docs/ whose Python kernel (Pyodide) runs in the browser with chainrule already loaded.
+
+Everything comes from pinned inputs beside this file, and the built site fetches nothing from
+any CDN when it runs (a classroom behind a firewall has no internet, and neither has CI):
+- package.json / package-lock.json: the Pyodide core (npm `pyodide`) and Graphviz compiled to
+  WebAssembly (npm `@viz-js/viz`), installed with `npm ci`;
+- wheels.txt: the pure wheels the kernel starts with, downloaded from PyPI by pip with their
+  hashes checked;
+- chainrule's own wheel, built from this checkout.
+
+Pyodide's npm package holds its core only; its lock file names some 350 packages that would come
+from the CDN. We keep the entries of the wheels we ship, point them at our files and hashes, and
+add chainrule (so `import autograd` loads it, and the kernel preloads it). Anything else is not
+in the lock, so importing it fails at once with ModuleNotFoundError instead of a network error.
+
+Run with the `site` extra installed: `python docs/site/build.py` (or `make site`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+WORK = ROOT / "build" / "site"  # git-ignored scratch: npm packages, wheels, the lite folder
+OUTPUT = ROOT / "site"
+
+# The Pyodide core files the kernel loads (the npm package also has consoles and type stubs).
+PYODIDE_CORE = [
+    "pyodide.mjs",
+    "pyodide.js",
+    "pyodide.asm.mjs",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "package.json",
+]
+# Pyodide's own files are MPL-2.0 and viz.js is MIT (with Graphviz's EPL): their licences go with
+# them into the site.
+VIZ_JS = "viz-global.js"  # the build that defines a global `Viz` when evaluated as a script
+
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+
+
+def run(*command: str | Path, cwd: Path = ROOT) -> None:
+    """Run a command, echoing it, and stop the build if it fails."""
+    print("+", " ".join(str(part) for part in command), flush=True)
+    subprocess.run([str(part) for part in command], cwd=cwd, check=True)
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def canonical(name: str) -> str:
+    """A project name as Pyodide's lock keys it (PEP 503, lower case with dashes)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def npm_packages() -> Path:
+    """node_modules with the exact versions of package-lock.json (`npm ci`)."""
+    npm = WORK / "npm"
+    npm.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy2(HERE / name, npm / name)
+    run("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", cwd=npm)
+    return npm / "node_modules"
+
+
+def wheels() -> list[Path]:
+    """The pinned kernel wheels (hashes checked by pip) and chainrule's wheel from this checkout."""
+    folder = WORK / "wheels"
+    shutil.rmtree(folder, ignore_errors=True)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
+    run(
+        *pip,
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.14",
+        "--require-hashes",
+        "-r",
+        HERE / "wheels.txt",
+        "-d",
+        folder,
+    )
+    run(*pip, "wheel", "--no-deps", "-w", folder, ROOT)
+    return sorted(folder.glob("*.whl"))
+
+
+def wheel_metadata(wheel: Path) -> tuple[str, str]:
+    """(project name, version) read from a wheel's file name."""
+    name, version = wheel.name.split("-")[:2]
+    return name, version
+
+
+def write_lock(core_lock: Path, shipped: list[Path], target: Path) -> list[str]:
+    """Pyodide's lock file cut down to the wheels we ship, each pointed at its file and hash.
+
+    chainrule, which the upstream lock does not know, gets an entry of its own. Returns the names
+    of the packages in the new lock.
+    """
+    lock = json.loads(core_lock.read_text())
+    packages: dict[str, Any] = {}
+    for wheel in shipped:
+        name, version = wheel_metadata(wheel)
+        key = canonical(name)
+        entry = dict(lock["packages"].get(key) or {})
+        if key == "chainrule":
+            entry = {
+                "name": "chainrule",
+                "imports": ["autograd", "nn"],
+                "depends": ["graphviz"],
+                "install_dir": "site",
+                "package_type": "package",
+                "unvendored_tests": False,
+            }
+        elif not entry:
+            # ipykernel's comm and draw_dot's graphviz: pure wheels the upstream lock lacks.
+            entry = {
+                "name": name,
+                "imports": [name],
+                "depends": [],
+                "install_dir": "site",
+                "package_type": "package",
+                "unvendored_tests": False,
+            }
+        if entry.get("version", version) != version:
+            raise SystemExit(f"wheels.txt has {name} {version}, Pyodide's lock {entry['version']}")
+        entry.update(version=version, file_name=wheel.name, sha256=sha256(wheel))
+        packages[key] = entry
+    for key, entry in packages.items():
+        missing = [dep for dep in entry["depends"] if canonical(dep) not in packages]
+        if missing:
+            raise SystemExit(f"{key} depends on {missing}, which docs/site/wheels.txt lacks")
+    lock["packages"] = packages
+    target.write_text(json.dumps(lock, indent=1, sort_keys=True) + "\n")
+    return sorted(packages)
+
+
+def joined(text: Any) -> Any:
+    """A notebook string stored as a list of lines, as one string.
+
+    JupyterLite 0.8.6 shows a multi-line output kept as a list with a comma between the lines,
+    so the site's notebooks keep every multi-line string whole.
+    """
+    return "".join(text) if isinstance(text, list) else text
+
+
+def normalise(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The notebook with every source and output string joined into one string."""
+    for cell in notebook["cells"]:
+        cell["source"] = joined(cell["source"])
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = joined(output["text"])
+            for mime, value in output.get("data", {}).items():
+                if not mime.endswith("json"):
+                    output["data"][mime] = joined(value)
+    return notebook
+
+
+def contents(folder: Path) -> None:
+    """notebooks/ and docs/ side by side as the site's files, so lesson 04 finds ../docs/."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(ROOT / "docs", folder / "docs", ignore=shutil.ignore_patterns("site"))
+    shutil.copytree(
+        ROOT / "notebooks",
+        folder / "notebooks",
+        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+    )
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        notebook = normalise(json.loads(path.read_text()))
+        (folder / "notebooks" / path.name).write_text(json.dumps(notebook, indent=1) + "\n")
+
+
+def main() -> None:
+    node_modules = npm_packages()
+    shipped = wheels()
+
+    lite = WORK / "lite"
+    shutil.rmtree(lite, ignore_errors=True)
+    pyodide = lite / "static" / "pyodide"
+    pyodide.mkdir(parents=True)
+    for name in PYODIDE_CORE:
+        shutil.copy2(node_modules / "pyodide" / name, pyodide / name)
+    for wheel in shipped:
+        shutil.copy2(wheel, pyodide / wheel.name)
+    shutil.copy2(node_modules / "@viz-js" / "viz" / "dist" / VIZ_JS, pyodide / VIZ_JS)
+    names = write_lock(
+        node_modules / "pyodide" / "pyodide-lock.json", shipped, pyodide / "pyodide-lock.json"
+    )
+    print(f"pyodide-lock.json: {len(names)} packages: {', '.join(names)}")
+
+    settings = {
+        # No PyPI at run time: a package the site lacks fails at once, by name.
+        "disablePyPIFallback": True,
+        "loadPyodideOptions": {"packages": ["chainrule"]},
+    }
+    config = {
+        "jupyter-lite-schema-version": 0,
+        "jupyter-config-data": {
+            "appName": "chainrule lessons",
+            # window.jupyterapp, through which tests/test_site.py runs the lessons' cells.
+            "exposeAppInBrowser": True,
+            "litePluginSettings": {KERNEL_PLUGIN: settings},
+        },
+    }
+    (lite / "jupyter-lite.json").write_text(json.dumps(config, indent=1) + "\n")
+    contents(WORK / "contents")
+
+    shutil.rmtree(OUTPUT, ignore_errors=True)
+    run(
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lite",
+        "build",
+        "--lite-dir",
+        lite,
+        "--contents",
+        WORK / "contents",
+        "--output-dir",
+        OUTPUT,
+        "--no-sourcemaps",
+        cwd=lite,  # where jupyter lite keeps its build database
+    )
+    print(f"built {OUTPUT}: serve it with `python -m http.server -d site` and open the address")
+
+
+if __name__ == "__main__":
+    main()
