@@ -84,6 +84,8 @@ def _run_renderer(
     layout takes longer than `timeout` seconds (None waits for ever). Graphviz's warnings go to
     stderr unless `quiet`.
     """
+    if sys.platform == "emscripten":
+        return _run_viz_js(source, args, quiet)
     program = find_renderer()
     try:
         result = subprocess.run(
@@ -110,6 +112,41 @@ def _run_renderer(
     if stderr and not quiet:
         sys.stderr.write(stderr)
     return result.stdout
+
+
+def _run_viz_js(source: str, args: list[str], quiet: bool) -> bytes:
+    """_run_renderer in the browser (Pyodide), where no program can run: the same Graphviz
+    compiled to WebAssembly (viz.js), evaluated once in the kernel and called synchronously.
+
+    The lessons' site (docs/site/build.py) puts viz-global.js beside Pyodide's own files; it is
+    not in chainrule's wheel. Only Graphviz's text formats (svg, dot, json, plain) exist there.
+    """
+    # NOTE: the layout runs in the kernel's own thread, so no timeout can stop it.
+    import js  # type: ignore[import-not-found]  # Pyodide's modules, imported only in Pyodide
+    import pyodide_js  # type: ignore[import-not-found]
+    from pyodide.code import run_js  # type: ignore[import-not-found]
+    from pyodide.ffi import run_sync, to_js  # type: ignore[import-not-found]
+
+    if not hasattr(js, "chainrule_viz"):
+        url = pyodide_js._api.config.indexURL + "viz-global.js"
+        request = js.XMLHttpRequest.new()
+        request.open("GET", url, False)  # a synchronous request: allowed in the kernel's worker
+        request.send(None)
+        if request.status != 200:
+            raise RendererNotFoundError(f"viz.js, Graphviz for the browser, is not at {url}")
+        run_js(request.responseText)  # defines the global Viz
+        js.chainrule_viz = run_sync(js.Viz.instance())  # compiles the WebAssembly once
+    options = {"engine": "dot", "format": "svg"}
+    for arg in args:
+        if arg.startswith(("-K", "-T")):
+            options["engine" if arg[1] == "K" else "format"] = arg[2:]
+    result = js.chainrule_viz.render(source, to_js(options, dict_converter=js.Object.fromEntries))
+    messages = "\n".join(f"{error.level}: {error.message}" for error in result.errors)
+    if result.status != "success":
+        raise RuntimeError(f"Graphviz (viz.js) failed to lay out the graph: {messages}")
+    if messages and not quiet:
+        sys.stderr.write(messages + "\n")
+    return str(result.output).encode("utf-8")
 
 
 def _import_graphviz() -> Any:

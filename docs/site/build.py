@@ -169,17 +169,22 @@ def normalise(notebook: dict[str, Any]) -> dict[str, Any]:
 
 
 def contents(folder: Path) -> None:
-    """notebooks/ and docs/ side by side as the site's files, so lesson 04 finds ../docs/."""
+    """The lessons and the docs that git tracks (not the outputs of local runs), side by side as
+    the site's files, so lesson 04 finds ../docs/. The notebooks are normalised."""
     shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(ROOT / "docs", folder / "docs", ignore=shutil.ignore_patterns("site"))
-    shutil.copytree(
-        ROOT / "notebooks",
-        folder / "notebooks",
-        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+    listing = subprocess.run(
+        ["git", "ls-files", "notebooks", "docs"], cwd=ROOT, check=True, capture_output=True
     )
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        notebook = normalise(json.loads(path.read_text()))
-        (folder / "notebooks" / path.name).write_text(json.dumps(notebook, indent=1) + "\n")
+    for name in listing.stdout.decode().splitlines():
+        if name.startswith("docs/site/"):
+            continue
+        source, target = ROOT / name, folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.suffix == ".ipynb":
+            notebook = normalise(json.loads(source.read_text()))
+            target.write_text(json.dumps(notebook, indent=1) + "\n")
+        else:
+            shutil.copy2(source, target)
 
 
 def main() -> None:
