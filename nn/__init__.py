@@ -3,6 +3,7 @@
     from nn import Module, Neuron, Layer, MLP, SGD, Adam, mse_loss, hinge_loss, \
         binary_cross_entropy, cross_entropy
     from nn import to_torch, from_torch      # the same network in PyTorch, and back
+    from nn import Playground                # watch one learn, live in Jupyter (`live` extra)
 
 Also here: toy datasets (make_moons, make_circles, make_spiral, make_xor, and signed_labels for
 hinge_loss's -1/+1 labels) and the textbook delta rules written by hand (delta_rule_step),
@@ -31,6 +32,7 @@ from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
 from nn.optim import SGD, Adam
+from nn.playground import Playground
 from nn.torch_bridge import from_torch, to_torch
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Layer",
     "Module",
     "Neuron",
+    "Playground",
     "binary_cross_entropy",
     "cross_entropy",
     "delta_rule_step",

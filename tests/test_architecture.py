@@ -91,7 +91,7 @@ def test_nothing_in_autograd_names_nn() -> None:
 
 
 def test_nn_imports_autograd_by_its_public_names_only() -> None:
-    for path in sorted((ROOT / "nn").glob("*.py")):
+    for path in sorted((ROOT / "nn").rglob("*.py")):
         ours = {m for m in imports(path) if m.split(".")[0] == "autograd"}
         assert ours <= {"autograd"}, (path.name, ours)
 

@@ -9,15 +9,14 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
 from autograd import BackwardStep, Value, backward_steps, draw_steps, grad
 from autograd.engine import topological_order
+from tests.browser import need
 
 
 def classic_neuron() -> Value:
@@ -130,48 +129,6 @@ def test_stepper_has_its_own_node_limit() -> None:
 
 
 # ----- the page, in a real browser -------------------------------------------------------------
-
-
-def need(reason: str) -> NoReturn:
-    """Skip on a user's machine; fail in CI, which always installs the browser."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI must run the browser test: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Chromium through chromedriver; Selenium Manager is never asked to download."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        need("selenium is not installed (pip install -e '.[dev]')")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if chromium is None or driver_path is None:
-        need("no Chromium here (Debian: apt-get install chromium chromium-driver)")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="chainrule-chromium-")
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 class Page:
