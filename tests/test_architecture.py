@@ -114,3 +114,13 @@ def test_nn_refuses_a_foreign_autograd(tmp_path: Path) -> None:
     assert "ImportError" in result.stderr
     assert "HIPS" in result.stderr
     assert "autograd" in result.stderr
+
+
+def test_importing_nn_imports_no_widget_library() -> None:
+    # nn.Playground imports anywidget (the `live` extra) when one is made, never before: `make
+    # demo` and every other use of nn work without it.
+    result = run_python(
+        "import sys, nn; print('anywidget' in sys.modules, 'ipywidgets' in sys.modules)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False False"

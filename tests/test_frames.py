@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-# The stepper tests' graph and headless Chromium, and draw_dot's tests' choice of renderer.
-from test_stepper import browser  # noqa: F401
+# The stepper tests' graph and draw_dot's tests' choice of renderer (headless Chromium, the
+# `browser` fixture, comes from conftest.py).
 from test_stepper import classic_neuron as neuron
 from test_viz import renderer  # noqa: F401
 
@@ -115,7 +115,7 @@ return {nodes: out, caption: caption};
 
 
 @pytest.mark.usefixtures("renderer")
-def test_each_moment_of_the_animation_shows_its_frame(browser: Any, tmp_path: Path) -> None:  # noqa: F811
+def test_each_moment_of_the_animation_shows_its_frame(browser: Any, tmp_path: Path) -> None:
     o = neuron()
     step = 0.5
     path = save_animation(o, tmp_path / "backprop.svg", seconds_per_step=step)

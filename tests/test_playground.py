@@ -58,12 +58,12 @@ def test_a_clicked_point_joins_training_without_a_new_trace() -> None:
     pg = Playground(seed=0)
     pg.train(2)
     traces = pg._training.compiled.traces
-    answer = reply(pg, {"type": "add", "x": 0.25, "y": -0.5, "label": 1, "view": "v", "id": 7})
-    assert answer["type"] == "points" and answer["click"] == 7 and answer["view"] == "v"
+    answer = reply(pg, {"type": "add", "x": 0.25, "y": -0.5, "label": 1, "viewer": "v", "id": 7})
+    assert answer["type"] == "points" and answer["click"] == 7 and answer["viewer"] == "v"
     assert len(pg.points) == 101 and pg.points[-1] == [0.25, -0.5] and pg.labels[-1] == 1
     assert answer["points"] == pg.points and answer["labels"] == pg.labels
-    frame = reply(pg, {"type": "step", "view": "v"})
-    assert frame["type"] == "frame" and frame["step"] == 3 and frame["view"] == "v"
+    frame = reply(pg, {"type": "step", "viewer": "v"})
+    assert frame["type"] == "frame" and frame["step"] == 3 and frame["viewer"] == "v"
     assert pg._training.compiled.traces == traces
 
 
@@ -72,7 +72,7 @@ def test_a_step_from_the_page_is_one_step_and_carries_the_weights() -> None:
     state = reply(pg, {"type": "hello"})
     assert state["type"] == "state" and state["step"] == 0 and state["losses"] == []
     assert [len(layer) for layer in state["weights"]] == [3, 1]
-    frame = reply(pg, {"type": "step", "view": "a"})
+    frame = reply(pg, {"type": "step", "viewer": "a"})
     assert frame["gen"] == state["gen"] and frame["step"] == 1 == pg.step
     assert frame["loss"] == pg.losses[-1]
     unit = pg.model.layers[0].neurons[2]
@@ -87,7 +87,7 @@ def test_reset_and_new_architecture_start_a_new_generation() -> None:
     state = reply(pg, {"type": "reset"})
     assert state["gen"] == pg.generation == gen + 1
     assert pg.step == 0 and pg.losses == [] and [p.data for p in pg.model.parameters()] == first
-    assert reply(pg, {"type": "step", "view": "a"})["gen"] == gen + 1
+    assert reply(pg, {"type": "step", "viewer": "a"})["gen"] == gen + 1
     # A new learning rate goes on with the same weights: the same generation.
     reply(pg, {"type": "configure", "settings": {"lr": "0.01"}})
     assert pg.generation == gen + 1 and pg.step == 1 and pg.settings["lr"] == 0.01
@@ -167,7 +167,7 @@ def test_bad_input_from_python_raises_value_error(kwargs: dict[str, Any], messag
 )
 def test_a_bad_point_from_the_page_is_refused(point: dict[str, Any]) -> None:
     pg = Playground(seed=0)
-    answer = pg._receive({"type": "add", "view": "v", "id": 1, **point})[0]
+    answer = pg._receive({"type": "add", "viewer": "v", "id": 1, **point})[0]
     assert answer["level"] == "error" and "point" in answer["message"]
     assert len(pg.points) == 100 and answer["click"] == 1
 
@@ -181,7 +181,7 @@ def test_a_diverging_run_pauses_and_says_so() -> None:
     assert "diverged" in pg.message and "paused" in pg.message
     weights = [p.data for p in pg.model.parameters()]
     assert all(math.isfinite(w) for w in weights)
-    frame = reply(pg, {"type": "step", "view": "v"})
+    frame = reply(pg, {"type": "step", "viewer": "v"})
     assert frame["level"] == "diverged" and frame["loss"] is None and frame["step"] == pg.step
     assert [p.data for p in pg.model.parameters()] == weights  # no step was taken
     state = reply(pg, {"type": "reset"})

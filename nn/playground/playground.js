@@ -100,7 +100,7 @@ function render({ model, el }) {
   const find = (name) => root.querySelector(".cr-" + name);
   const regions = find("regions");
   const lossCanvas = find("loss");
-  const view = Math.random().toString(36).slice(2); // which requests are this view's own
+  const viewer = Math.random().toString(36).slice(2); // which requests are this view's own
 
   let state = null; // the kernel's last word: gen, settings, points, labels, weights, ...
   let playing = false;
@@ -109,11 +109,13 @@ function render({ model, el }) {
   let pending = []; // clicked points the kernel has not acknowledged yet
   let clicks = 0;
   const times = []; // when the last frames were drawn
+  const drawn = []; // [generation, step] of the last frames drawn, for tests to read
+  root.drawn = drawn;
 
   function request() {
     if (waiting || state === null) return;
     waiting = true;
-    model.send({ type: "step", gen: state.gen, view: view });
+    model.send({ type: "step", gen: state.gen, viewer: viewer });
   }
 
   function setPlaying(on) {
@@ -137,8 +139,9 @@ function render({ model, el }) {
     }
     const s = state.settings;
     const text = { ...s, hidden: s.hidden.join(", ") };
+    // The kernel's values, always: a refused value goes back to the one in force.
     for (const input of root.querySelectorAll("[data-setting]")) {
-      if (input !== document.activeElement) input.value = String(text[input.dataset.setting]);
+      input.value = String(text[input.dataset.setting]);
     }
   }
 
@@ -178,7 +181,7 @@ function render({ model, el }) {
     ctx.strokeRect(0.5, 0.5, w - 1, h - 1);
     const losses = state.losses;
     if (losses.length === 0) return;
-    const top = Math.max(...losses) || 1;
+    const top = losses.reduce((a, b) => Math.max(a, b), 0) || 1;
     ctx.beginPath();
     losses.forEach((loss, i) => {
       const x = losses.length === 1 ? 0 : (i / (losses.length - 1)) * (w - 4) + 2;
@@ -200,6 +203,7 @@ function render({ model, el }) {
     const losses = state.losses;
     const loss = losses.length ? losses[losses.length - 1] : null;
     const fps = times.length > 1 ? ((times.length - 1) * 1000) / (times[times.length - 1] - times[0]) : 0;
+    root.dataset.gen = state.gen;
     root.dataset.step = state.step;
     root.dataset.loss = loss === null ? "" : loss;
     root.dataset.frames = frames;
@@ -213,7 +217,7 @@ function render({ model, el }) {
   function onMessage(msg) {
     if (msg.type === "state") {
       state = msg;
-      if (msg.view === view) pending = pending.filter((p) => p.id > msg.click);
+      if (msg.viewer === viewer) pending = pending.filter((p) => p.id > msg.click);
       fillControls();
       show(msg.message, msg.level);
       draw();
@@ -227,11 +231,11 @@ function render({ model, el }) {
         state.points = msg.points;
         state.labels = msg.labels;
       }
-      if (msg.view === view) pending = pending.filter((p) => p.id > msg.click);
+      if (msg.viewer === viewer) pending = pending.filter((p) => p.id > msg.click);
       show(msg.message, msg.level);
       draw();
     } else if (msg.type === "frame") {
-      const mine = msg.view === view;
+      const mine = msg.viewer === viewer;
       if (mine) waiting = false;
       if (msg.gen === state.gen) {
         // A frame of the current generation: draw it. Any other is stale, and dropped.
@@ -239,6 +243,8 @@ function render({ model, el }) {
         state.step = msg.step;
         if (msg.loss !== null) state.losses.push(msg.loss);
         frames += 1;
+        drawn.push([msg.gen, msg.step]);
+        if (drawn.length > 500) drawn.shift();
         times.push(performance.now());
         if (times.length > 20) times.shift();
         show(msg.message, msg.level);
@@ -268,7 +274,7 @@ function render({ model, el }) {
     clicks += 1;
     const point = { id: clicks, x: x, y: y, label: event.shiftKey ? 1 : 0 };
     pending.push(point);
-    model.send({ type: "add", view: view, ...point });
+    model.send({ type: "add", viewer: viewer, ...point });
     draw();
   });
   model.send({ type: "hello" });

@@ -6,7 +6,7 @@ The page and the kernel talk through messages, each answered at once; the kernel
 
     page -> kernel                          kernel -> page
     {"type": "hello"}                       state: everything the page draws
-    {"type": "step", "view": v}             frame: one step's weights and loss (for view v)
+    {"type": "step", "viewer": v}           frame: one step's weights and loss (for viewer v)
     {"type": "add", "x", "y", "label", ...} points: the points and labels, the click acknowledged
     {"type": "reset"}                       state
     {"type": "configure", "settings": {}}   state (with a message if a setting was refused)
@@ -191,7 +191,7 @@ class Playground:
         if kind == "step":
             self._training.train_step()
             self._note_divergence()
-            return [self._frame(message.get("view"))]
+            return [self._frame(message.get("viewer"))]
         if kind == "add":
             return [self._add(message)]
         if kind == "reset":
@@ -222,7 +222,7 @@ class Playground:
             "gen": self._training.generation,
             "points": self._training.points,
             "labels": self._training.labels,
-            "view": message.get("view"),
+            "viewer": message.get("viewer"),
             "click": message.get("id"),
             "message": self.message,
             "level": self._level,
@@ -236,14 +236,14 @@ class Playground:
         if self._training.diverged:
             self._say(self._training.diverged, "diverged")
 
-    def _frame(self, view: object) -> Message:
+    def _frame(self, viewer: object) -> Message:
         # NOTE: JSON has no nan or infinity, and the page could not read a message with one: a
         # step whose loss or new weights are not finite is not taken (Training.train_step).
         t = self._training
         return {
             "type": "frame",
             "gen": t.generation,
-            "view": view,
+            "viewer": viewer,
             "step": t.step,
             # The loss of the step just taken; None if none was (the run has diverged).
             "loss": t.losses[-1] if t.losses and not t.diverged else None,
