@@ -147,6 +147,7 @@ if (!root || root.dataset.step === undefined) return null;
 return {step: Number(root.dataset.step), frames: Number(root.dataset.frames),
         loss: root.dataset.loss === '' ? null : Number(root.dataset.loss),
         fps: Number(root.dataset.fps), points: Number(root.dataset.points),
+        draw_ms: Number(root.dataset.drawMs),
         gen: Number(root.dataset.gen), drawn: root.drawn.slice(),
         message: root.querySelector('.cr-message').textContent,
         playing: root.querySelector('.cr-play').textContent === 'pause'};
@@ -218,7 +219,10 @@ def test_the_playground_plays_in_jupyterlab(browser: Any, lab: str) -> None:
     assert later["loss"] < first["loss"]
     steps = [step for _, step in later["drawn"]]
     assert steps == list(range(steps[0], steps[0] + len(steps)))  # one drawing per step
-    print(f"\nplayground in JupyterLab: {later['fps']:.1f} frames/s (MLP(2,[16,16,1]), 100 points)")
+    print(
+        f"\nplayground in JupyterLab, MLP(2,[16,16,1]) on 100 points: {later['fps']:.1f} "
+        f"frames/s, the last drawing {later['draw_ms']:.1f} ms"
+    )
 
     # A click and a shift-click while playing: the kernel has both points, of both classes.
     page.click_regions(-60, 40)

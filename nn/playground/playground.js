@@ -23,25 +23,36 @@ function sigmoid(x) {
   return e / (1 + e);
 }
 
-// The score of a one-output network at point x. net.weights[l][j] is unit j of layer l as
-// [w_1, ..., w_n, b]; hidden layers apply net.activation, the last layer none.
-export function score(net, x) {
-  let a = x;
+// A one-output network ready to score many points: each layer's units as one flat array of
+// [w_1, ..., w_n, b] rows, its activation, and a buffer for its outputs. net.weights[l][j] is
+// unit j of layer l as [w_1, ..., w_n, b]; hidden layers apply net.activation, the last none.
+function compile(net) {
   const last = net.weights.length - 1;
-  net.weights.forEach((layer, l) => {
-    const g = ACTIVATIONS[l < last ? net.activation : "linear"];
-    a = layer.map((unit) => {
-      const n = unit.length - 1;
+  return net.weights.map((layer, l) => ({
+    nin: layer[0].length - 1,
+    w: Float64Array.from(layer.flat()),
+    g: ACTIVATIONS[l < last ? net.activation : "linear"],
+    out: new Float64Array(layer.length),
+  }));
+}
+
+function scoreCompiled(layers, input) {
+  let a = input;
+  for (const { nin, w, g, out } of layers) {
+    for (let j = 0, row = 0; j < out.length; j++, row += nin + 1) {
       let s = 0; // sum(w_i * a_i) from 0, then + b: Python's order in nn.evaluation.forward
-      for (let i = 0; i < n; i++) s += unit[i] * a[i];
-      return g(s + unit[n]);
-    });
-  });
+      for (let i = 0; i < nin; i++) s += w[row + i] * a[i];
+      out[j] = g(s + w[row + nin]);
+    }
+    a = out;
+  }
   return a[0];
 }
 
+// The scores of a one-output network at the given [x, y] points: nn.evaluation.scores, here.
 export function scores(net, points) {
-  return points.map((x) => score(net, x));
+  const layers = compile(net);
+  return points.map((x) => scoreCompiled(layers, x));
 }
 
 const CLASS_COLOURS = ["#d95f02", "#1f5fa8"]; // nn.plotting's, so the pictures agree
@@ -54,11 +65,13 @@ const GRID = 64; // cells per side of the regions' picture
 function regionsImage(net, view) {
   const [x0, x1, y0, y1] = view;
   const image = new ImageData(GRID, GRID);
+  const layers = compile(net);
+  const point = new Float64Array(2);
   for (let r = 0; r < GRID; r++) {
-    const y = y1 - ((r + 0.5) / GRID) * (y1 - y0);
+    point[1] = y1 - ((r + 0.5) / GRID) * (y1 - y0);
     for (let c = 0; c < GRID; c++) {
-      const x = x0 + ((c + 0.5) / GRID) * (x1 - x0);
-      const p = sigmoid(score(net, [x, y]));
+      point[0] = x0 + ((c + 0.5) / GRID) * (x1 - x0);
+      const p = sigmoid(scoreCompiled(layers, point));
       const rgb = REGION_RGB[p > 0.5 ? 1 : 0];
       const strength = 0.35 + 0.65 * Math.abs(2 * p - 1); // paler where the network is unsure
       const k = 4 * (r * GRID + c);
@@ -74,7 +87,7 @@ const MARKUP = `
   <button class="cr-play" type="button">play</button>
   <button class="cr-step" type="button">step</button>
   <button class="cr-reset" type="button">reset</button>
-  <span class="cr-status"></span>
+  <span class="cr-status">waiting for the kernel: run the cell that made this Playground</span>
 </div>
 <div class="cr-main">
   <canvas class="cr-regions" width="320" height="320"></canvas>
@@ -198,6 +211,7 @@ function render({ model, el }) {
   }
 
   function draw() {
+    const start = performance.now();
     drawRegions();
     drawLoss();
     const losses = state.losses;
@@ -209,6 +223,7 @@ function render({ model, el }) {
     root.dataset.frames = frames;
     root.dataset.fps = fps.toFixed(1);
     root.dataset.points = state.points.length;
+    root.dataset.drawMs = (performance.now() - start).toFixed(1); // the page's share of a frame
     find("status").textContent =
       `step ${state.step} · loss ${loss === null ? "-" : loss.toFixed(4)} · ` +
       `${state.points.length} points · frame ${frames} · ${fps.toFixed(1)} frames/s`;
