@@ -446,3 +446,28 @@ def test_a_read_of_a_value_made_outside_f_and_never_used_in_its_graph_is_a_guard
     switch.data = -1.0
     assert step(2.0) == 6.0  # the guard on the read failed: traced again
     assert step.traces == 2
+
+
+def test_a_gradient_of_thousands_of_terms_compiles_and_replays() -> None:
+    # A weight read by every sample of a whole-batch step gets one gradient term per sample:
+    # written as one chain, Python's compiler ran out of recursion (RecursionError).
+    w = Value(0.5)
+    xs = [float(i % 7) - 3.0 for i in range(6_000)]
+
+    def f(xs: list[float]) -> Value:
+        return sum((w * x for x in xs), Value(0.0)) * 0.001
+
+    step = compile_grad(f, [w])
+    expected = f(xs)
+    expected.backward()
+    eager_grad = w.grad
+    w.grad = 0.0
+    for _ in range(2):  # the trace, then the replay
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss = step(xs)
+        assert bits(loss) == bits(expected.data)
+        assert bits(w.grad) == bits(eager_grad)
+        w.grad = 0.0
+    assert step.traces == 1
+    assert step.source is not None

@@ -26,6 +26,9 @@ from autograd.engine import Value, topological_order
 from autograd.primitives import Primitive
 
 _NAME = re.compile(r"\b[vg]\d+\b")  # the names `let` gives
+# Terms per statement of a long sum: Python's compiler recurses once per `+` of a chain, and a
+# weight read by thousands of samples has a term from each.
+_CHAIN = 200
 
 
 @dataclass
@@ -155,7 +158,7 @@ class _Builder:
             if len(expr) > 800 or _depth(target) + _depth(expr) > 40:
                 continue
             bracketed = expr if " " not in expr or _bracketed(expr) else f"({expr})"
-            new = re.sub(rf"\b{name}\b", bracketed, target, count=1)
+            new = _replace_first(target, name, bracketed)
             if j >= 0:
                 lines[j] = new
             else:
@@ -242,7 +245,8 @@ class _Builder:
         """A parameter's gradient: its terms' sum (in a numpy program, summed over the samples
         too, as a float)."""
         if not self.vector:
-            return " + ".join(text for text, _, _ in terms)
+            texts = [text for text, _, _ in terms]
+            return " + ".join(texts) if len(texts) <= _CHAIN else self.chain(texts)
         per_sample = [text for text, _, summed in terms if not summed]
         parts = [f"_total({' + '.join(per_sample)}, n)"] if per_sample else []
         parts += [text for text, _, summed in terms if summed]
@@ -253,7 +257,20 @@ class _Builder:
         if len(terms) == 1 and terms[0][0] in self.simple:
             return terms[0][0]
         risky = any(r for _, r, _ in terms)
-        return self.let(self.fresh("g"), " + ".join(text for text, _, _ in terms), risky)
+        texts = [text for text, _, _ in terms]
+        if len(texts) > _CHAIN:
+            return self.chain(texts)
+        return self.let(self.fresh("g"), " + ".join(texts), risky)
+
+    def chain(self, texts: list[str]) -> str:
+        """texts summed left to right, _CHAIN terms a statement: `g = t1 + ... + t200`, then
+        `g = g + t201 + ...`, the same additions in the same order as one long chain."""
+        name = self.fresh("g")
+        self.emit(f"{name} = {' + '.join(texts[:_CHAIN])}")
+        for i in range(_CHAIN, len(texts), _CHAIN):
+            self.emit(f"{name} = {name} + {' + '.join(texts[i : i + _CHAIN])}")
+        self.simple.add(name)
+        return name
 
     def fresh(self, prefix: str) -> str:
         self.count += 1
@@ -287,6 +304,15 @@ class _Builder:
 
     def literal(self, x: Any) -> str:
         return literal(x, self.out.namer)
+
+
+def _replace_first(text: str, name: str, expr: str) -> str:
+    """text with its first use of the name `name` (a name `let` gave) replaced by expr. One
+    pattern for all names: a pattern made per name is compiled anew each time (thousands)."""
+    for match in _NAME.finditer(text):
+        if match.group() == name:
+            return text[: match.start()] + expr + text[match.end() :]
+    raise AssertionError(f"{name} is not used in {text!r}")
 
 
 def _bracketed(text: str) -> bool:

@@ -73,6 +73,7 @@ def _check_params(params: Iterable[Value]) -> list[Value]:
     if isinstance(params, Value):
         raise TypeError("compile_grad: params must be a list of Values, got one Value")
     out: list[Value] = []
+    seen: set[Value] = set()
     for i, p in enumerate(params):
         if not isinstance(p, Value):
             raise TypeError(f"compile_grad: params[{i}] must be a Value, got {type(p).__name__}")
@@ -81,7 +82,8 @@ def _check_params(params: Iterable[Value]) -> list[Value]:
                 f"compile_grad: params[{i}] is not a leaf (it was made by {p._op!r}); "
                 f"gradients are taken with respect to leaves, as optimizers take them"
             )
-        if p not in out:
+        if p not in seen:  # a set: a list's `in` made this quadratic in the parameters
+            seen.add(p)
             out.append(p)
     return out
 
@@ -164,7 +166,10 @@ class CompiledStep:
             replay = _compile(record, flat, root.data, grads)
             if replay is None:
                 self._cache[shape] = None
-                self._warn("compile_grad: the generated code disagreed with eager; running eagerly")
+                self._warn(
+                    "compile_grad: the generated code disagreed with eager, or was too deeply "
+                    "nested for Python's compiler; running eagerly"
+                )
             else:
                 self.source = replay.source
                 replays.insert(0, replay)
@@ -209,7 +214,12 @@ def _compile(
     """The replay of record, checked on its own data against eager's loss and grads. If the
     symbolic program disagrees, the program that calls every op on floats; else None."""
     for symbolic in (True, False):
-        replay = _python_replay(build(record, "1.0", Namer(), symbolic=symbolic))
+        try:
+            replay = _python_replay(build(record, "1.0", Namer(), symbolic=symbolic))
+        except RecursionError:
+            # NOTE: a last resort: long sums are already split into statements (codegen), but
+            # code Python's compiler cannot take must never fail a step that eager can run.
+            return None
         result = _run(replay, flat)
         expected = [grads[p] for p in replay.params]
         if result is not None and _same([result[0], *result[1]], [loss, *expected]):
