@@ -12,6 +12,7 @@ Python floats (vector=False) or numpy arrays over samples (vector=True).
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ _NAME = re.compile(r"\b[vg]\d+\b")  # the names `let` gives
 # Terms per statement of a long sum: Python's compiler recurses once per `+` of a chain, and a
 # weight read by thousands of samples has a term from each.
 _CHAIN = 200
+_NOT_BRACKET = re.compile(r"[^()]+")
+_STEP = {"(": 1, ")": -1}
 
 
 @dataclass
@@ -315,23 +318,20 @@ def _replace_first(text: str, name: str, expr: str) -> str:
     raise AssertionError(f"{name} is not used in {text!r}")
 
 
+def _bracket_depths(text: str) -> list[int]:
+    """The nesting depth after each bracket of text, in order (other characters skipped).
+    Counted by re, map and accumulate: these run on every inlined line, thousands of them."""
+    return list(itertools.accumulate(map(_STEP.__getitem__, _NOT_BRACKET.sub("", text))))
+
+
 def _bracketed(text: str) -> bool:
     """Is text one bracketed expression, (...), as a whole?"""
-    depth = 0
-    for i, c in enumerate(text):
-        depth += (c == "(") - (c == ")")
-        if depth == 0:
-            return i == len(text) - 1 and c == ")"
-    return False
+    if not (text.startswith("(") and text.endswith(")")):
+        return False
+    depths = _bracket_depths(text)
+    return depths.index(0) == len(depths) - 1  # the first bracket closes at the last
 
 
 def _depth(text: str) -> int:
     """How deeply text's brackets nest."""
-    depth = deepest = 0
-    for c in text:
-        if c == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif c == ")":
-            depth -= 1
-    return deepest
+    return max(_bracket_depths(text), default=0)
