@@ -471,3 +471,20 @@ def test_a_gradient_of_thousands_of_terms_compiles_and_replays() -> None:
         w.grad = 0.0
     assert step.traces == 1
     assert step.source is not None
+
+
+def test_a_large_first_trace_says_it_takes_a_while_and_suggests_batch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import autograd.compiling.compiled as compiled
+
+    monkeypatch.setattr(compiled, "_LARGE", 50)
+    model = MLP(2, [4, 1], seed=0)
+    xs, ys = two_moons(8)
+    ys = signed_labels(ys)
+    step = compile_grad(hinge_step(model), model.parameters())
+    with pytest.warns(UserWarning, match=r"traced \d+ nodes.*batch='mean'"):
+        first = step(xs, ys)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once, on the trace only
+        assert step(xs, ys) == first

@@ -38,6 +38,7 @@ from autograd.engine import Value
 _SHAPES = 8  # traces are kept for this many shapes of data (the most recently used)
 _VARIANTS = 4  # and this many per shape (one per way the guards came out)
 _RETRACES = 20  # after this many traces a step warns that its guards keep failing
+_LARGE = 20_000  # nodes from which a first call says that generating their code takes a while
 
 
 def compile_grad(
@@ -163,6 +164,8 @@ class CompiledStep:
                 f"detach() a value needed only as a constant."
             )
         else:
+            if len(record.nodes) > _LARGE:
+                _warn_large(len(record.nodes))
             replay = _compile(record, flat, root.data, grads)
             if replay is None:
                 self._cache[shape] = None
@@ -189,6 +192,17 @@ class CompiledStep:
         if not self._warned:
             self._warned = True
             warnings.warn(message, UntraceableWarning, stacklevel=4)
+
+
+def _warn_large(nodes: int) -> None:
+    """Say, before the wait, that generating and compiling code for a large graph takes time."""
+    warnings.warn(
+        f"compile_grad: the first call traced {nodes:,} nodes; generating and compiling code "
+        f"for every one of them takes about a second per 10,000 nodes (later calls replay it "
+        f"fast). If f sums a per-sample loss over a batch, compile_grad(loss_of_one_sample, "
+        f"params, batch='mean') traces one sample once and replays it over every sample.",
+        stacklevel=4,
+    )
 
 
 def _check_root(root: object) -> Value:
