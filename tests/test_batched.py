@@ -165,8 +165,11 @@ def test_an_op_that_raises_for_one_sample_raises_as_eager_code_does(numpy: bool 
     w = Value(1.0)
     step = compile_grad(lambda x: (w * x).log(), [w], batch="sum", numpy=numpy)
     assert step([1.0, 2.0]) == pytest.approx(math.log(2.0))
-    with pytest.raises(ValueError, match=r"log of non-positive value 0\.0"):
-        step([1.0, 0.0, 2.0])  # numpy gives -inf here: the Python loop, then eager code, decide
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        with pytest.raises(ValueError, match=r"log of non-positive value 0\.0"):
+            step([1.0, 0.0, 2.0])  # numpy gives -inf here: the Python loop, then eager code, decide
+    assert len(said) == (0 if step.np is None else 1)  # leaving numpy is said, with the reason
     assert w.grad == pytest.approx(1.0 + 1.0)  # the failed call added nothing
 
 
@@ -283,3 +286,21 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
         assert verdicts == [True]
     else:
         assert sources == verdicts == []
+
+
+def test_a_step_that_leaves_numpy_for_the_python_loop_says_so_once_with_the_reason() -> None:
+    pytest.importorskip("numpy")
+    w = Value(1.0)
+    step = compile_grad(lambda x: (w * x).exp(), [w], batch="sum", numpy=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        step([1.0, 2.0])  # numpy, silently: nothing to say
+    with (
+        pytest.warns(RuntimeWarning, match=r"Python loop, not numpy: numpy met FloatingPointError"),
+        pytest.raises(OverflowError, match="exp"),
+    ):
+        step([1.0, 1000.0])  # numpy overflows; the loop, then eager code, raise as eager does
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once per step
+        with pytest.raises(OverflowError):
+            step([1.0, 1000.0])

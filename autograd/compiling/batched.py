@@ -51,6 +51,7 @@ class _Variant:
     externals: list[Value]
     params: list[Value]
     source: str
+    why_loop: str = ""  # with numpy installed: why this variant has no numpy program
 
 
 class BatchedStep:
@@ -70,6 +71,7 @@ class BatchedStep:
         self.source: str | None = None
         self._cache: OrderedDict[Any, list[_Variant] | None] = OrderedDict()  # None: eager
         self._warned = False
+        self._said_loop = False
 
     def __repr__(self) -> str:
         name = getattr(self.f, "__qualname__", repr(self.f))
@@ -127,8 +129,8 @@ class BatchedStep:
         if variant.vector is not None and array is not None:
             try:
                 return self._vectorized(variant, todo, array, externals, seed, t)
-            except Exception:
-                pass  # numpy met a floating-point error, or an op raised: the Python loop decides
+            except Exception as error:  # the Python loop decides, as eager code would
+                self._say_loop(f"numpy met {type(error).__name__} ({error})")
         try:
             loss, grads, failed = variant.loop([rows[i] for i in todo], externals, seed)
         except Exception:
@@ -196,7 +198,20 @@ class BatchedStep:
             self._warn("compile_grad: the generated code disagreed with eager; running eagerly")
         else:
             self.source = variant.source
+            if variant.why_loop:
+                self._say_loop(variant.why_loop)
         return variant
+
+    def _say_loop(self, reason: str) -> None:
+        """Never fall back from numpy silently: say so once per step, with the reason."""
+        if not self._said_loop:
+            self._said_loop = True
+            warnings.warn(
+                f"compile_grad: this batched step runs the generated Python loop, not numpy: "
+                f"{reason}",
+                RuntimeWarning,
+                stacklevel=5,
+            )
 
     def _warn(self, message: str) -> None:
         if not self._warned:
@@ -297,13 +312,17 @@ def _compile(
         if failed or not all(_equal(a, b) for a, b in zip([total, *got], expected)):
             continue
         vector = None
+        why = ""
         if np is not None:
             namer = Namer(lambda fn: numpy_function(fn, np))
             arrays = build(record, "seed", namer, symbolic=symbolic, vector=True)
             vector = vector_function(arrays, program.externals, np)
-            if vector is not None and not agrees(vector, row, externals, seed, expected, np):
+            if vector is None:
+                why = "the numpy program reads Values the loop does not"
+            elif not agrees(vector, row, externals, seed, expected, np):
                 vector = None  # keep the loop, which agreed
-        return _Variant(loop, vector, program.externals, params, source)
+                why = "the numpy program disagreed with eager on the traced sample (1e-12)"
+        return _Variant(loop, vector, program.externals, params, source, why)
     return None
 
 
