@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
 from pathlib import Path
 
-from benchmarks import attributes, compiled_step, demo_step, drawing, graphs, microgpt, modes, peers
+# NOTE: one BLAS thread, set before numpy is first imported. A multi-threaded BLAS spins its
+# threads while they wait, and on a shared 2-core machine that CPU time made hand-written numpy
+# look 2.5x slower than it is (10,000 points: 25 ms against 10 ms), flattering our ratio.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from benchmarks import (
+    attributes,
+    compiled_step,
+    demo_step,
+    drawing,
+    graphs,
+    microgpt,
+    modes,
+    numpy_step,
+    peers,
+)
 from benchmarks.harness import table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -30,6 +47,7 @@ def main() -> None:
         rows += modes.run(repeats=3)
         rows += compiled_step.run(blocks=2, steps_per_block=2)
         rows += compiled_step.run_scaling([10, 1_000], repeats=2)
+        rows += numpy_step.run(repeats=2, cases=numpy_step.CASES[:1])
     else:
         rows = [demo_step.run(blocks=7, steps_per_block=3)]
         # A real program beside the demo: a small transformer on Values, against the minimal
@@ -53,6 +71,7 @@ def main() -> None:
         rows += compiled_step.run(blocks=7, steps_per_block=3)
         rows += compiled_step.run_scaling([10, 100, 1_000], repeats=5, note=False)
         rows += compiled_step.run_scaling([10_000], repeats=3)
+        rows += numpy_step.run(repeats=5)
     notes = [f"- {row.workload}: {row.note}" for row in rows if row.note]
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "

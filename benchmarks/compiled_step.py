@@ -43,8 +43,9 @@ class CompiledStep:
         ys: list[int],
         batch: bool = False,
         numpy: bool | None = None,
+        sizes: list[int] = SIZES,
     ) -> None:
-        self.model = model = nn.MLP(SIZES[0], SIZES[1:])
+        self.model = model = nn.MLP(sizes[0], sizes[1:])
         self.params = params = model.parameters()
         for p, w in zip(params, weights, strict=True):
             p.data = w

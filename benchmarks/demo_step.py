@@ -50,12 +50,12 @@ def make_moons(
     return xs, [labels[i] for i in order]
 
 
-def initial_weights(seed: int = 1) -> list[float]:
+def initial_weights(seed: int = 1, sizes: list[int] = SIZES) -> list[float]:
     """One float per parameter in micrograd's (and nn's) order: layer by layer, neuron by
     neuron, the weights then the bias. Weights uniform in [-1, 1], biases 0, as micrograd."""
     rng = random.Random(seed)
     weights = []
-    for nin, nout in itertools.pairwise(SIZES):
+    for nin, nout in itertools.pairwise(sizes):
         for _ in range(nout):
             weights += [rng.uniform(-1.0, 1.0) for _ in range(nin)]
             weights.append(0.0)
