@@ -86,7 +86,7 @@ class BatchedStep:
             self._group(shape, rows, seed, totals)
         for p in self.params:
             if p in totals.grads:
-                p.grad += totals.grads[p]
+                p._grad += totals.grads[p]  # the slot: no trace runs here (see _replay)
         return totals.loss * (1.0 / n) if self.reduction == "mean" else totals.loss
 
     def _group(self, shape: Any, rows: list[tuple[float, ...]], seed: float, t: _Totals) -> None:
@@ -125,7 +125,10 @@ class BatchedStep:
         t: _Totals,
     ) -> list[int]:
         """Replay `todo` (sample positions) through variant; the positions its guards refused."""
-        externals = [v.data for v in variant.externals]
+        # The slots, not the properties: a replay runs outside any trace (a step called
+        # while f is traced runs eagerly), so no hook needs telling, and a step reads and
+        # writes every parameter.
+        externals = [v._data for v in variant.externals]
         if variant.vector is not None and array is not None:
             try:
                 return self._vectorized(variant, todo, array, externals, seed, t)

@@ -133,7 +133,7 @@ class CompiledStep:
                         replays.insert(0, replays.pop(i))
                     loss, grads = result
                     for p, g in zip(replay.params, grads):
-                        p.grad += g
+                        p._grad += g  # the slot: a replay runs outside any trace
                     return loss
         return self._trace(shape, data, flat)
 
@@ -216,7 +216,9 @@ def _run(replay: _Replay, flat: list[float]) -> tuple[float, tuple[float, ...]] 
     decides then, by tracing again)."""
     try:
         result: tuple[float, tuple[float, ...]] | None
-        result = replay.function(flat, [v.data for v in replay.externals])
+        # The slots: a replay runs outside any trace (a step called while f is traced runs
+        # eagerly), so no hook needs telling.
+        result = replay.function(flat, [v._data for v in replay.externals])
     except Exception:
         return None
     return result
