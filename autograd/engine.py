@@ -125,7 +125,21 @@ class Value:
         label = f"label={self.label!r}, " if self.label else ""
         return f"Value({label}data={self.data!r}, grad={self.grad!r})"
 
+    def item(self) -> float:
+        """The number, as PyTorch's tensor.item(): v.data."""
+        return self.data
+
     def __float__(self) -> float:
+        """v.data, but only under no_grad(): with grad mode on, a float is cut out of the
+        graph, and math.exp(v), math.tanh(v) and the like (which call float) would silently
+        lose the gradient through it."""
+        if MODE.get().grad_enabled:
+            raise TypeError(
+                f"float() of a Value while grad mode is on ({self!r}): the float is cut out of "
+                f"the graph and the gradient through it is lost (math.exp(v), math.tanh(v) and "
+                f"the like call float). For the number read v.data or v.item(); for the math "
+                f"use v.exp() or autograd.exp(v); or call float() inside no_grad()."
+            )
         return self.data
 
     @property

@@ -115,7 +115,9 @@ def user_site() -> str:
 
 
 def _isnan(x: Any) -> bool:
-    return float(x) != float(x)
+    """x is nan: a float, or a Value's data (create_graph's terms are Values)."""
+    x = getattr(x, "_data", x)
+    return bool(x != x)
 
 
 @dataclass
@@ -139,8 +141,9 @@ class Anomaly:
             if any(_isnan(t) for t in terms) and not any(_isnan(x) for x in inputs):
                 site = self.sites.get(node, "a line outside detect_anomaly()")
                 values = ", ".join(repr(p._data) for p in node._parents)
+                upstream = getattr(grads[node], "_data", grads[node])
                 raise FloatingPointError(
                     f"the backward of {node._op} sent nan from inputs ({values}) and upstream "
-                    f"gradient {float(grads[node])!r}; the node was made at {site}"
+                    f"gradient {upstream!r}; the node was made at {site}"
                 )
             yield node, terms

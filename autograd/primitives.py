@@ -117,6 +117,16 @@ def _power(x: float, y: float) -> float:
         return math.inf if x > 0 or y % 2 == 0 else -math.inf
 
 
+def _number(x: Any) -> float:
+    """The number x stands for, inside a rule: a float's or a Value's own (float() of a Value
+    refuses under grad mode, in which create_graph runs rules), float(x) for anything else (a
+    compiled step's symbolic value refuses that: such a rule is not compiled)."""
+    if isinstance(x, numbers.Real):
+        return float(x)
+    data = getattr(x, "data", None)
+    return data if isinstance(data, float) else float(x)
+
+
 def _raise(x: Any, y: Any) -> Any:
     """x ** y inside a rule: on floats with the forward's overflow to inf, on Values an op."""
     if type(x) is float and type(y) is float:
@@ -128,9 +138,9 @@ def _power_dx(g: Any, x: Any, y: Any) -> Any:
     """d/dx x**y = y x**(y-1), with PyTorch's conventions where that formula has no value."""
     # NOTE: x**0 is 1 for every x, so d/dx is 0 where y == 0, also where x**(y-1) has no
     # finite value (x = 0, a subnormal x whose reciprocal overflows, nan).
-    if float(y) == 0 and not abs(float(x)) * sys.float_info.max >= 1:
+    if _number(y) == 0 and not abs(_number(x)) * sys.float_info.max >= 1:
         return 0.0
-    if float(x) == 0 and y < 1:
+    if _number(x) == 0 and y < 1:
         return g * math.inf  # NOTE: x**y for 0 < y < 1 rises infinitely steeply at 0
     return g * y * _raise(x, y - 1)
 
@@ -139,7 +149,7 @@ def _power_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
     """d/dy x**y = x**y log(x), with PyTorch's conventions at x <= 0."""
     if x > 0:
         return g * (out * log(x))
-    if float(x) == 0 and y >= 0:
+    if _number(x) == 0 and y >= 0:
         return g * 0.0  # NOTE: 0**y is 0 for every y > 0 (negative y raised in the forward)
     return g * math.nan  # NOTE: log of a negative base (or of nan) has no real value
 
@@ -165,7 +175,7 @@ def _sqrt(x: float) -> float:
 
 def _sqrt_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
     # NOTE: sqrt'(0) is +inf, as in PyTorch; Python's float division would raise instead.
-    if float(out) == 0:
+    if _number(out) == 0:
         return (g * math.inf,)
     return (g / (2.0 * out),)
 

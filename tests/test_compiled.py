@@ -237,7 +237,7 @@ def test_reading_a_parameter_dependent_value_runs_eagerly_and_warns_once_naming_
 @pytest.mark.parametrize(
     "read",
     [
-        lambda v: float(v),
+        lambda v: v.item(),
         lambda v: v.data,
         lambda v: f"{v}",
         lambda v: v.grad,

@@ -59,7 +59,9 @@ def test_every_public_op_is_in_the_table() -> None:
     methods = {
         name
         for name, attr in vars(Value).items()
-        if callable(attr) and not name.startswith("_") and name not in ("backward", "detach")
+        if callable(attr)
+        and not name.startswith("_")
+        and name not in ("backward", "detach", "item")
     }
     # The ops that are functions of Values rather than methods (dot, maximum): every public
     # function of the engine but the ones that make no node of their own.
@@ -412,7 +414,7 @@ def test_comparisons_compare_data_and_record_nothing() -> None:
     assert max([a, b, c]) is b
     assert min([a, b, c]) is a
     assert sorted([b, a, c]) == [a, c, b]
-    assert float(c) == 2.0
+    assert c.item() == 2.0
 
 
 def test_equality_is_identity_and_values_hash() -> None:
@@ -878,3 +880,40 @@ def test_another_thread_tells_the_trace_nothing() -> None:
         thread.start()
         thread.join()
     assert hook.told == []
+
+
+# ----- float() under grad mode (issue 20) ---------------------------------------------------------
+
+
+def test_float_of_a_value_raises_under_grad_mode_and_names_the_ways_out() -> None:
+    # math.exp(x) * x once gave x.grad = e (the gradient through math.exp silently lost).
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"float\(\) of a Value while grad mode is on") as caught:
+        math.exp(x)  # type: ignore[arg-type]
+    for way_out in ("v.data", "v.item()", "v.exp()", "autograd.exp(v)", "no_grad()"):
+        assert way_out in str(caught.value)
+    for call in (float, math.tanh, math.sqrt, math.log):
+        with pytest.raises(TypeError, match="grad mode is on"):
+            call(x)  # type: ignore[arg-type]
+    assert x.item() == 1.0 and x.data == 1.0
+    y = x.exp() * x
+    y.backward()
+    assert x.grad == pytest.approx(2 * math.e)
+
+
+def test_float_of_a_value_is_its_data_under_no_grad() -> None:
+    x = Value(0.5)
+    with autograd.no_grad():
+        assert float(x) == 0.5
+        assert math.exp(x) == math.exp(0.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        float(x)
+
+
+def test_second_derivatives_whose_rules_test_a_value_still_work() -> None:
+    # sqrt's and **'s rules test their operands against 0; under create_graph those are Values.
+    x = Value(2.0)
+    (dx,) = autograd.grad(x.sqrt() + x**1.5 + x ** Value(3.0), [x], create_graph=True)
+    (d2x,) = autograd.grad(dx, [x])
+    expected = -0.25 * 2.0**-1.5 + 0.75 * 2.0**-0.5 + 6 * 2.0
+    assert d2x.data == pytest.approx(expected)

@@ -47,9 +47,13 @@ factor_off_cube = primitive("cube", lambda x: x**3, lambda g, out, x: (g * 2 * x
 no_chain_sin = primitive("sin", math.sin, lambda g, out, x: (cos(x),))
 # d/dy wrong: the rule sends y to both parents.
 wrong_parent_mul = primitive("mul", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * y))
-# Right value, but float(x) freezes it: under create_graph the term is a constant, so its
-# own derivative (the second derivative) is lost.
-frozen_sin = primitive("sin", math.sin, lambda g, out, x: (g * math.cos(float(x)),))
+# Right value, but reading x.data freezes it: under create_graph the term is a constant, so
+# its own derivative (the second derivative) is lost. (float(x) of a Value raises instead.)
+frozen_sin = primitive(
+    "sin",
+    math.sin,
+    lambda g, out, x: (g * math.cos(x.data if isinstance(x, Value) else x),),
+)
 # Right on floats, wrong on Values: the create_graph pass differentiates another function.
 two_faced_sin = primitive(
     "sin",
