@@ -121,6 +121,8 @@ def _number(x: Any) -> float:
     """The number x stands for, inside a rule: a float's or a Value's own (float() of a Value
     refuses under grad mode, in which create_graph runs rules), float(x) for anything else (a
     compiled step's symbolic value refuses that: such a rule is not compiled)."""
+    if type(x) is float:
+        return x
     if isinstance(x, numbers.Real):
         return float(x)
     data = getattr(x, "data", None)

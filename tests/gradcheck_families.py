@@ -30,6 +30,7 @@ import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import autograd
@@ -38,38 +39,22 @@ from autograd import Value, gradcheck, primitive
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
 
 
-class Floats:
-    """The math of a case, for chainrule: the autograd functions take floats and Values."""
+def math_of(module: Any, constant: Callable[[Any], Any]) -> Any:
+    """The math a case is written in: module's sin, cos, exp, log and relu, the builtin abs,
+    and `constant(x)`, x's value cut out of the graph."""
+    names = {name: getattr(module, name) for name in ("sin", "cos", "exp", "log", "relu")}
+    return SimpleNamespace(**names, abs=abs, constant=constant)
 
-    sin = staticmethod(autograd.sin)
-    cos = staticmethod(autograd.cos)
-    exp = staticmethod(autograd.exp)
-    log = staticmethod(autograd.log)
-    relu = staticmethod(autograd.relu)
-    abs = staticmethod(abs)
 
-    @staticmethod
-    def constant(x: Any) -> Any:
-        return x.data if isinstance(x, Value) else x
+# For chainrule: the autograd functions take floats and Values.
+Floats = math_of(autograd, lambda x: x.data if isinstance(x, Value) else x)
 
 
 def torch_math() -> Any:
     """The same names for PyTorch tensors."""
     import torch
 
-    class Tensors:
-        sin = staticmethod(torch.sin)
-        cos = staticmethod(torch.cos)
-        exp = staticmethod(torch.exp)
-        log = staticmethod(torch.log)
-        relu = staticmethod(torch.relu)
-        abs = staticmethod(torch.abs)
-
-        @staticmethod
-        def constant(x: Any) -> Any:
-            return x.detach()
-
-    return Tensors
+    return math_of(torch, lambda x: x.detach())
 
 
 Formula = Callable[[Any, Any], Any]
