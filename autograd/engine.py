@@ -41,8 +41,9 @@ from autograd.primitives import (
 # What a micrograd habit is told: where chainrule does the same thing another way.
 _MICROGRAD_OPS = (
     "chainrule makes an op with primitive(name, forward, rule), whose rule maps "
-    "(g, out, *parents) to one term per parent, and y.backward() runs every rule; see the "
-    "README section 'Coming from micrograd'"
+    "(g, out, *parents) to one term per parent, and y.backward() runs every rule "
+    "(out._backward() runs one node's, for backprop by hand); see docs/micrograd.md in "
+    "chainrule's repository"
 )
 
 
@@ -57,6 +58,9 @@ class _NotComputed(float):
 
 
 _NOT_COMPUTED = _NotComputed(0.0)
+# The grad an op's result starts with under no_grad(): it recorded no history, so backward()
+# on it would reach nothing, and says so (as PyTorch does) rather than do nothing.
+_UNRECORDED = _NotComputed(0.0)
 
 
 class Value:
@@ -150,15 +154,32 @@ class Value:
         return self._primitive.describe()
 
     @property
-    def _backward(self) -> Rule | None:
-        """The local chain rule of the op that made this node; None for a leaf."""
-        return None if self._primitive is None else self._primitive.rule
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's one local step, for backprop by hand: `out._backward()` adds the terms
+        of out's rule, computed from out.grad, into each parent's .grad; on a leaf it does
+        nothing. Called on every node in reverse topological order, after `out.grad = 1.0`, it
+        is backward(), one node at a time, as lecture 1 of micrograd does it."""
+        return self._local_step
 
     @_backward.setter
     def _backward(self, closure: object) -> None:
         raise TypeError(
             f"out._backward = closure is micrograd's way to define an op; {_MICROGRAD_OPS}"
         )
+
+    def _local_step(self) -> None:
+        op = self._primitive
+        if op is None:
+            return
+        parents = self._parents
+        try:
+            terms = op.rule(self._grad, self._data, *[p._data for p in parents])
+        except Exception as error:
+            raise _rule_failed(op, error) from error
+        if len(terms) != len(parents):
+            raise _wrong_arity(op, len(terms), len(parents))
+        for parent, term in zip(parents, terms):
+            parent._grad += term
 
     @property
     def _prev(self) -> set[Value]:
@@ -282,10 +303,22 @@ class Value:
     def __ge__(self, other: Value | Number) -> bool:
         return _compare(self, ">=", other, operator.ge)
 
+    def __bool__(self) -> bool:
+        """`if v:` is `if v.data != 0`, as PyTorch's bool of a one-number tensor (NaN is true).
+        NOTE: micrograd's Value is always true; write `v.data > 0` for a sign test."""
+        return _compare(self, "!=", 0.0, operator.ne)
+
     # ----- gradients ----------------------------------------------------------------------------
 
     def backward(self) -> None:
         """Add d(self)/d(node) into the .grad of every node that self depends on."""
+        if self._grad is _UNRECORDED:
+            raise RuntimeError(
+                f"backward() on {self!r}, which was computed under no_grad(): it recorded no "
+                f"history, so no gradient can reach the Values it was computed from (PyTorch "
+                f"raises here too: 'element 0 of tensors does not require grad'). Compute it "
+                f"outside no_grad() to backpropagate through it."
+            )
         for node, g in _gradients(self, create_graph=False).items():
             node._grad += g
 
@@ -309,7 +342,7 @@ def as_value(x: Value | Number, op: str = "") -> Value:
 def has_grad(v: Value) -> bool:
     """True once a backward pass has reached v (even with a gradient of 0.0); False while its
     grad is still the 0.0 it was made with."""
-    return v._grad is not _NOT_COMPUTED
+    return v._grad is not _NOT_COMPUTED and v._grad is not _UNRECORDED
 
 
 _JUST_VALUES = {Value}
@@ -410,6 +443,7 @@ def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     else:
         out._parents = ()
         out._primitive = None
+        out._grad = _UNRECORDED
     if mode is not RECORDING:
         if mode.anomaly is not None:
             mode.anomaly.check_forward(out, op, parents)
@@ -527,10 +561,7 @@ def backward_pass(
         except Exception as error:
             raise _rule_failed(op, error) from error
         if not arity_ok:
-            raise TypeError(
-                f"the rule of primitive {op.name!r} returned {len(terms)} terms for "
-                f"{n} parents: it must return one term per parent"
-            )
+            raise _wrong_arity(op, len(terms), n)
         for parent, term in zip(parents, terms):
             total = gradient_of(parent)
             grads[parent] = term if total is None else total + term
@@ -544,6 +575,13 @@ def _rule_failed(op: Primitive, error: Exception) -> Exception:
         return type(error)(message)
     except Exception:
         return RuntimeError(message)
+
+
+def _wrong_arity(op: Primitive, got: int, n: int) -> TypeError:
+    return TypeError(
+        f"the rule of primitive {op.name!r} returned {got} terms for {n} parents: it must "
+        f"return one term per parent"
+    )
 
 
 def _gradients(root: Value, create_graph: bool) -> dict[Value, Any]:

@@ -297,3 +297,49 @@ def yinyang_program(Value: Any, steps: int, seed: int = 42) -> list[tuple[str, f
         model.zero_grad()
         printed.append(("train", loss.data))
     return printed
+
+
+def nonlin_program(Layer: Any, steps: int) -> list[list[float]]:  # noqa: N803
+    """micrograd's demo.ipynb, on its MLP written with a library's Layer and `nonlin=`.
+
+    The weights come from the global `random` after random.seed(1337), as the demo seeds them;
+    the loss is the demo's hinge loss plus its L2 term, and the update its decaying-lr SGD.
+    Returns, per step, the loss and then every parameter's data after the update.
+    """
+    random.seed(1337)
+
+    class MLP:
+        def __init__(self, nin: int, nouts: list[int]) -> None:
+            sz = [nin, *nouts]
+            self.layers = [
+                Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))
+            ]
+
+        def __call__(self, x: Any) -> Any:
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+        def parameters(self) -> list[Any]:
+            return [p for layer in self.layers for p in layer.parameters()]
+
+        def zero_grad(self) -> None:
+            for p in self.parameters():
+                p.grad = 0
+
+    model = MLP(2, [16, 16, 1])
+    data = moons(random.Random(0), 30)
+    history = []
+    for k in range(steps):
+        scores = [model(x) for x, _ in data]
+        losses = [(1 + -y * s).relu() for (_, y), s in zip(data, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = 1e-4 * sum(p * p for p in model.parameters())
+        total = data_loss + reg_loss
+        model.zero_grad()
+        total.backward()
+        lr = 1.0 - 0.9 * k / 100
+        for p in model.parameters():
+            p.data -= lr * p.grad
+        history.append([total.data, *[p.data for p in model.parameters()]])
+    return history

@@ -326,9 +326,41 @@ def test_no_grad_records_no_history() -> None:
     with no_grad():
         y = (x * 3).tanh() + 1
     assert y._parents == ()
-    y.backward()
-    assert x.grad == 0.0
     assert (x * 3)._parents != ()
+
+
+def test_backward_on_a_value_made_under_no_grad_says_so_and_changes_nothing() -> None:
+    # PyTorch raises RuntimeError ("element 0 of tensors does not require grad") here.
+    x = Value(2.0)
+    with no_grad():
+        y = (x * 3).tanh() + 1
+    with pytest.raises(RuntimeError, match=r"computed under no_grad\(\).*Compute it outside"):
+        y.backward()
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    assert not has_grad(x) and not has_grad(y)
+    # Used as a leaf of a graph made with grad on, it receives its gradient as any leaf.
+    z = y * y
+    z.backward()
+    assert y.grad == 2 * y.data
+    y.grad = 0.0
+    y.backward()  # once a pass or the user has set its grad, it is a leaf like any other
+    assert y.grad == 1.0
+    Value(5.0).backward()  # a leaf made by Value() is no such case
+    with no_grad():
+        d = x.detach()
+    d.backward()
+    assert d.grad == 1.0
+
+
+@pytest.mark.parametrize(
+    ("data", "truth"), [(0.0, False), (-0.0, False), (1.0, True), (-1e-300, True), (math.nan, True)]
+)
+def test_bool_of_a_value_is_data_not_zero_as_pytorch(data: float, truth: bool) -> None:
+    v = Value(data)
+    assert bool(v) is truth
+    assert bool(v) is bool(data)  # Python's and PyTorch's bool of a one-number tensor
+    torch = pytest.importorskip("torch")
+    assert bool(torch.tensor(data, dtype=torch.float64)) is truth
 
 
 def test_no_grad_nests_and_survives_exceptions() -> None:
