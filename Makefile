@@ -7,12 +7,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check --quiet
 
-.PHONY: test lint venv clean notebooks lab demo pictures bench fuzz site
+.PHONY: test check lint venv clean notebooks lab demo pictures bench fuzz site
 
 # The stamp is remade only when pyproject.toml changes, so a second `make test` installs nothing.
+# The first install downloads about 100 packages (2 to 3 minutes): pip lists them as it goes.
 $(VENV)/.dev-installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -e '.[dev]'
+	@echo "Installing chainrule and its dev tools into $(VENV) (the first time: 2 to 3 minutes)"
+	$(PY) -m pip --disable-pip-version-check install --progress-bar off -e '.[dev]'
 	touch $@
 
 venv: $(VENV)/.dev-installed
@@ -22,8 +24,17 @@ lint: venv
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# Everything CI runs: lint, types, and every test with the notebooks, the browser, real virtual
+# environments for the wheel and the `autograd` name clash (about 4 minutes on two cores,
+# after the install). Skipped tests (torch missing, say) are counted, not listed one by one.
 test: lint
 	$(PY) -m pytest
+
+# The edit-test loop, under a minute: lint, types, and the tests that take no notebook kernel,
+# no browser and no new virtual environment, stopping at the first failure.
+check: lint
+	$(PY) -m pytest -q -x -m 'not slow and not fuzz' \
+		--ignore=tests/test_notebooks.py --ignore=tests/test_stepper.py
 
 # The long random-graph fuzz against PyTorch float64 (10,000 graphs, up to third derivatives).
 # Needs torch: .venv/bin/python -m pip install 'torch==2.13.0'
@@ -82,4 +93,4 @@ site: $(VENV)/.site-installed
 	$(PY) docs/site/build.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out notebooks/.hypothesis

@@ -11,6 +11,8 @@ folders are built on it, each importing the engine and nothing beside it: `check
 (compile_grad).
 """
 
+import warnings
+
 from autograd.checking import GradcheckError, check_by_hand, gradcheck, numerical_grad
 from autograd.compiling import UntraceableWarning, compile_grad
 from autograd.drawing import (
@@ -36,6 +38,7 @@ from autograd.engine import (
     primitive,
     topological_order,
 )
+from autograd.installation import hips_beside_warning, shadowed_nn_warning, version
 from autograd.modes import detect_anomaly, enable_grad, no_grad
 from autograd.primitives import (
     Number,
@@ -49,6 +52,14 @@ from autograd.primitives import (
     sqrt,
     tanh,
 )
+
+__version__ = version()
+
+# The import names this package shares (autograd/installation.py): said once, at import.
+for _warning in (hips_beside_warning(__path__[0]), shadowed_nn_warning(__path__[0])):
+    if _warning is not None:
+        warnings.warn(_warning, RuntimeWarning, stacklevel=2)
+del _warning
 
 __all__ = [
     "BackwardStep",

@@ -13,17 +13,16 @@ which the tests prove equal to one SGD step.
 from __future__ import annotations
 
 import autograd
+from nn.clash import foreign_autograd_message
 
-# NOTE: the HIPS `autograd` package on PyPI has the same import name. Installed beside
-# chainrule it can shadow our engine; without this check the failure would surface later as a
-# confusing AttributeError deep inside a layer.
+# NOTE: the HIPS `autograd` package on PyPI has the same import name, and so may a learner's
+# own autograd.py. Without this check the failure would surface later as a confusing
+# AttributeError deep inside a layer; with it, the message says what was found and the command
+# that mends it.
 if not hasattr(autograd, "Value"):
-    raise ImportError(
-        f"nn needs chainrule's autograd engine, but `import autograd` found another package at "
-        f"{getattr(autograd, '__file__', '?')} (probably HIPS autograd from PyPI, which has the "
-        f"same import name). The two cannot share an environment: `pip uninstall autograd` and "
-        f"reinstall chainrule, or use a separate virtual environment."
-    )
+    raise ImportError(foreign_autograd_message(autograd))
+
+__version__ = autograd.__version__  # the distribution's, read in one place
 
 # Imported after the check above, so a foreign autograd fails with the message, not deep inside.
 from nn.data import make_circles, make_moons, make_spiral, make_xor, signed_labels

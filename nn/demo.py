@@ -43,7 +43,9 @@ except ImportError as error:
 else:
     MISSING_EXTRA = None
 
-INSTALL_HELP = "pip install 'chainrule[demo]'"
+# chainrule comes from a clone or a wheel, not an index, so `pip install 'chainrule[demo]'` finds
+# nothing: name the extra's packages, and the clone's command.
+INSTALL_HELP = "pip install matplotlib tqdm (in a clone: pip install -e '.[demo]')"
 
 
 def train(

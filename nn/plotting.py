@@ -14,7 +14,7 @@ try:
     from matplotlib.axes import Axes
 except ImportError as error:  # pragma: no cover - the demo extra is missing
     raise ImportError(
-        f"nn.plotting needs matplotlib ({error}); install it with: pip install 'chainrule[demo]'",
+        f"nn.plotting needs matplotlib ({error}); install it with: pip install matplotlib",
         name=error.name,
     ) from error
 

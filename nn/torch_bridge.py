@@ -24,7 +24,7 @@ def _import_torch(who: str) -> Any:
     try:
         import torch
     except ImportError as error:
-        raise ImportError(f"{who} needs PyTorch: pip install 'chainrule[torch]'") from error
+        raise ImportError(f"{who} needs PyTorch: pip install torch") from error
     return torch
 
 
