@@ -91,20 +91,7 @@ class ClosureValue:
         return self._unary(math.log(self.data), "log", 1 / self.data)
 
     def backward(self) -> None:
-        topo: list[ClosureValue] = []
-        visited = set()
-
-        def build_topo(v: ClosureValue) -> None:
-            if v not in visited:
-                visited.add(v)
-                for child in v._prev:
-                    build_topo(child)
-                topo.append(v)
-
-        build_topo(self)
-        self.grad = 1
-        for v in reversed(topo):
-            v._backward()
+        backprop_by_hand(self)
 
     def __neg__(self) -> ClosureValue:
         return self * -1
@@ -126,6 +113,50 @@ class ClosureValue:
 
     def __rtruediv__(self, other: Any) -> ClosureValue:
         return other * self**-1
+
+
+def mlp_class(Layer: Any) -> Any:  # noqa: N803
+    """micrograd's MLP class, on the Layer class given: hidden layers nonlin, the last linear."""
+
+    class MLP:
+        def __init__(self, nin: int, nouts: list[int]) -> None:
+            sz = [nin, *nouts]
+            self.layers = [
+                Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))
+            ]
+
+        def __call__(self, x: Any) -> Any:
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+        def parameters(self) -> list[Any]:
+            return [p for layer in self.layers for p in layer.parameters()]
+
+        def zero_grad(self) -> None:
+            for p in self.parameters():
+                p.grad = 0
+
+    return MLP
+
+
+def backprop_by_hand(root: Any) -> None:
+    """micrograd's backward(), as lecture 1 writes it out: the topological order built from
+    `_prev`, the root's grad set to 1, then each node's `_backward()` in reverse order."""
+    topo: list[Any] = []
+    visited = set()
+
+    def build_topo(v: Any) -> None:
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+
+    build_topo(root)
+    root.grad = 1
+    for v in reversed(topo):
+        v._backward()
 
 
 def network(Value: Any, rng: random.Random, activation: str, scale: bool) -> Any:  # noqa: N803
@@ -173,22 +204,7 @@ def network(Value: Any, rng: random.Random, activation: str, scale: bool) -> Any
         def parameters(self) -> list[Any]:
             return [p for n in self.neurons for p in n.parameters()]
 
-    class MLP(Module):
-        def __init__(self, nin: int, nouts: list[int]) -> None:
-            sz = [nin, *nouts]
-            self.layers = [
-                Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))
-            ]
-
-        def __call__(self, x: Any) -> Any:
-            for layer in self.layers:
-                x = layer(x)
-            return x
-
-        def parameters(self) -> list[Any]:
-            return [p for layer in self.layers for p in layer.parameters()]
-
-    return MLP
+    return mlp_class(Layer)
 
 
 def adamw_init(params: list[Any]) -> None:
@@ -308,25 +324,7 @@ def nonlin_program(Layer: Any, steps: int) -> list[list[float]]:  # noqa: N803
     """
     random.seed(1337)
 
-    class MLP:
-        def __init__(self, nin: int, nouts: list[int]) -> None:
-            sz = [nin, *nouts]
-            self.layers = [
-                Layer(sz[i], sz[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))
-            ]
-
-        def __call__(self, x: Any) -> Any:
-            for layer in self.layers:
-                x = layer(x)
-            return x
-
-        def parameters(self) -> list[Any]:
-            return [p for layer in self.layers for p in layer.parameters()]
-
-        def zero_grad(self) -> None:
-            for p in self.parameters():
-                p.grad = 0
-
+    MLP = mlp_class(Layer)  # noqa: N806
     model = MLP(2, [16, 16, 1])
     data = moons(random.Random(0), 30)
     history = []

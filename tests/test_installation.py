@@ -146,12 +146,14 @@ def test_no_warning_where_chainrule_is_alone(tmp_path: Path) -> None:
 # ----- real virtual environments, outside the clone ---------------------------------------------
 
 
-def pip_install(python: Path, *args: str) -> None:
-    result = run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", *args],
-        python.parent,
-    )
+def pip(python: Path | str, cwd: Path, *args: str) -> None:
+    """`<python> -m pip <args>`, quietly, in `cwd`; fails the test with pip's error."""
+    result = run([str(python), "-m", "pip", *args, "--disable-pip-version-check", "-q"], cwd)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def pip_install(python: Path, *args: str) -> None:
+    pip(python, python.parent, "install", *args)
 
 
 def new_venv(folder: Path) -> Path:
@@ -164,46 +166,16 @@ def new_venv(folder: Path) -> Path:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel built from the clone, as `pip wheel --no-deps -w dist .` builds it."""
     out = tmp_path_factory.mktemp("dist")
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--disable-pip-version-check",
-            "-q",
-            "--no-deps",
-            "-w",
-            str(out),
-            str(ROOT),
-        ],
-        out,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    pip(sys.executable, out, "wheel", "--no-deps", "-w", str(out), str(ROOT))
     (built,) = out.glob("chainrule-*.whl")
     return built
 
 
 @pytest.fixture(scope="module")
 def hips(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """HIPS autograd's wheel and its numpy, downloaded once."""
+    """HIPS autograd's wheel and its numpy, downloaded once from PyPI."""
     out = tmp_path_factory.mktemp("hips")
-    result = run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--disable-pip-version-check",
-            "-q",
-            "-d",
-            str(out),
-            "autograd",
-        ],
-        out,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"cannot download HIPS autograd from PyPI: {result.stderr[-2000:]}")
+    pip(sys.executable, out, "download", "-d", str(out), "autograd")
     return out
 
 

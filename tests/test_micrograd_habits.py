@@ -14,7 +14,13 @@ import pytest
 
 from autograd import Value, gradcheck, no_grad, primitive, topological_order
 from nn import MLP, Layer
-from tests.micrograd_programs import ClosureValue, moons_program, nonlin_program, yinyang_program
+from tests.micrograd_programs import (
+    ClosureValue,
+    backprop_by_hand,
+    moons_program,
+    nonlin_program,
+    yinyang_program,
+)
 
 MICROGRAD_DOC = Path(__file__).resolve().parent.parent / "docs" / "micrograd.md"
 
@@ -199,25 +205,6 @@ def test_lecture_one_manual_backprop_cell_by_cell() -> None:
         assert by_hand[leaf] == pytest.approx((up - down) / (2 * eps), rel=1e-6, abs=1e-9)
 
 
-def _backprop_by_hand(root: Value) -> None:
-    """The lecture's cell: build the topological order from `_prev`, then `_backward()` each
-    node in reverse, written as the lecture writes it, for any engine's Value."""
-    topo: list[Value] = []
-    visited = set()
-
-    def build_topo(v: Value) -> None:
-        if v not in visited:
-            visited.add(v)
-            for child in v._prev:
-                build_topo(child)
-            topo.append(v)
-
-    build_topo(root)
-    root.grad = 1.0
-    for node in reversed(topo):
-        node._backward()
-
-
 def test_manual_backprop_gives_micrograds_numbers() -> None:
     # micrograd's README example (its own ops: + * ** / - relu, nodes used several times),
     # backpropagated by hand on both engines.
@@ -239,8 +226,8 @@ def test_manual_backprop_gives_micrograds_numbers() -> None:
 
     ours, theirs = build(Value), build(micrograd_engine.Value)
     assert ours[-1].data == pytest.approx(theirs[-1].data, rel=1e-12)  # 24.7041 in its README
-    _backprop_by_hand(ours[-1])
-    _backprop_by_hand(theirs[-1])
+    backprop_by_hand(ours[-1])
+    backprop_by_hand(theirs[-1])
     assert [v.grad for v in ours] == pytest.approx([v.grad for v in theirs], rel=1e-12)
     assert round(ours[0].grad, 4) == 138.8338 and round(ours[1].grad, 4) == 645.5773
 
