@@ -19,6 +19,7 @@ Run with the `site` extra installed: `python docs/site/build.py` (or `make site`
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -146,6 +147,19 @@ def write_lock(core_lock: Path, shipped: list[Path], target: Path) -> list[str]:
     return sorted(packages)
 
 
+# Modules the site cannot load (no offline Pyodide build), and why, for the notes in the lessons.
+DESKTOP_ONLY = {
+    "matplotlib": "matplotlib has no offline build for the browser",
+    "nn.plotting": "nn.plotting draws with matplotlib, which has no offline build for the browser",
+    "numpy": "numpy has no offline build for the browser",
+    "torch": "PyTorch does not run in the browser",
+}
+
+
+# Lessons that need a desktop-only module throughout, shown as they are with a note.
+DESKTOP_LESSONS = {"05_from_scalars_to_tensors.ipynb"}
+
+
 def joined(text: Any) -> Any:
     """A notebook string stored as a list of lines, as one string.
 
@@ -155,8 +169,97 @@ def joined(text: Any) -> Any:
     return "".join(text) if isinstance(text, list) else text
 
 
-def normalise(notebook: dict[str, Any]) -> dict[str, Any]:
-    """The notebook with every source and output string joined into one string."""
+def desktop_only(module: str | None) -> str | None:
+    """Why `module` cannot be imported in the site, or None when it can."""
+    for name, reason in DESKTOP_ONLY.items():
+        if module is not None and (module == name or module.startswith(name + ".")):
+            return reason
+    return None
+
+
+def split_cell(source: str, tainted: dict[str, str]) -> tuple[str, str, set[str]]:
+    """(the code that runs in the browser, the code left out, the reasons), by statement.
+
+    A statement is left out when it imports a desktop-only module or uses a name that such a
+    statement bound; the names it binds are then left out too (`fig, ax = plt.subplots()` takes
+    `ax` with it). `tainted` maps those names to their reason and grows as the lesson goes on.
+    """
+    lines = source.splitlines(keepends=True)
+    kept: list[str] = []
+    left: list[str] = []
+    reasons: set[str] = set()
+    start = 0
+    for statement in ast.parse(source).body:
+        text = "".join(lines[statement.lineno - 1 : statement.end_lineno])
+        comments = "".join(lines[start : statement.lineno - 1])
+        start = statement.end_lineno or statement.lineno
+        why = None
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            modules = [alias.name for alias in statement.names]
+            if isinstance(statement, ast.ImportFrom):
+                modules = [statement.module or ""]
+            why = next((desktop_only(m) for m in modules if desktop_only(m)), None)
+        if why is None:
+            used = {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+            why = next((tainted[name] for name in sorted(used & tainted.keys())), None)
+        # A comprehension's own variable is bound inside it only.
+        local = {
+            node.id
+            for comprehension in ast.walk(statement)
+            if isinstance(comprehension, ast.comprehension)
+            for node in ast.walk(comprehension.target)
+            if isinstance(node, ast.Name)
+        }
+        bound = {
+            node.id
+            for node in ast.walk(statement)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+        } - local
+        if why is None:
+            kept.append(comments + text)
+            for name in bound:  # bound again by code that runs: usable from here on
+                tainted.pop(name, None)
+            continue
+        reasons.add(why)
+        left.append(comments + text)
+        tainted.update(dict.fromkeys(bound, why))
+        for node in ast.walk(statement):
+            if isinstance(node, ast.alias):
+                tainted[(node.asname or node.name).split(".")[0]] = why
+            elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                tainted[node.name] = why
+    return "".join(kept).strip("\n"), "".join(left).strip("\n"), reasons
+
+
+def desktop_note(left: str, reasons: set[str], outputs: list[dict[str, Any]]) -> dict[str, Any]:
+    """A markdown cell standing for the code left out: why, the code, and what it showed on the
+    desktop (the notebook's saved pictures and text)."""
+    parts = [
+        f"**Desktop only:** {'; '.join(sorted(reasons))}, so this code runs in the lessons on "
+        "your computer (`make lab`), not here. What it does and showed there:",
+        f"```python\n{left}\n```",
+    ]
+    attachments: dict[str, Any] = {}
+    for output in outputs:
+        data = output.get("data", {})
+        if "image/png" in data:
+            name = f"desktop-{len(attachments)}.png"
+            attachments[name] = {"image/png": joined(data["image/png"]).strip()}
+            parts.append(f"![the picture drawn on the desktop](attachment:{name})")
+        elif output.get("output_type") == "stream":
+            parts.append(f"```\n{joined(output['text']).rstrip()}\n```")
+    cell: dict[str, Any] = {"cell_type": "markdown", "metadata": {}, "source": "\n\n".join(parts)}
+    if attachments:
+        cell["attachments"] = attachments
+    return cell
+
+
+def for_the_browser(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The notebook as the site shows it: every string whole, and the code that needs a
+    desktop-only module moved out of the code cells into notes that show what it drew."""
+    cells: list[dict[str, Any]] = []
+    tainted: dict[str, str] = {}
+    every_reason: set[str] = set()
     for cell in notebook["cells"]:
         cell["source"] = joined(cell["source"])
         for output in cell.get("outputs", []):
@@ -165,12 +268,44 @@ def normalise(notebook: dict[str, Any]) -> dict[str, Any]:
             for mime, value in output.get("data", {}).items():
                 if not mime.endswith("json"):
                     output["data"][mime] = joined(value)
+        if cell["cell_type"] != "code":
+            cells.append(cell)
+            continue
+        kept, left, reasons = split_cell(cell["source"], tainted)
+        if not left:
+            cells.append(cell)
+            continue
+        if kept:
+            cells.append({**cell, "source": kept, "outputs": [], "execution_count": None})
+        if any(not isinstance(s, (ast.Import, ast.ImportFrom)) for s in ast.parse(left).body):
+            cells.append(desktop_note(left, reasons, cell.get("outputs", [])))
+        every_reason |= reasons
+    if every_reason:
+        intro = (
+            f"**In the browser:** {'; '.join(sorted(every_reason))}. The code that needs it is "
+            "moved into notes that show what it drew on the desktop; everything else runs here."
+        )
+        cells.insert(0, {"cell_type": "markdown", "metadata": {}, "source": intro})
+    notebook["cells"] = cells
+    return notebook
+
+
+def desktop_lesson(notebook: dict[str, Any]) -> dict[str, Any]:
+    """A lesson that needs PyTorch throughout: shown with its saved outputs and a note."""
+    for cell in notebook["cells"]:
+        cell["source"] = joined(cell["source"])
+    note = (
+        "**Desktop only:** this lesson trains in PyTorch, which does not run in the browser. "
+        "Read it here with the outputs of a desktop run; run it on your computer with "
+        "`make lab` and `pip install 'torch==2.13.0'`."
+    )
+    notebook["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": note})
     return notebook
 
 
 def contents(folder: Path) -> None:
     """The lessons and the docs that git tracks (not the outputs of local runs), side by side as
-    the site's files, so lesson 04 finds ../docs/. The notebooks are normalised."""
+    the site's files, so lesson 04 finds ../docs/. The notebooks as for_the_browser() makes them."""
     shutil.rmtree(folder, ignore_errors=True)
     listing = subprocess.run(
         ["git", "ls-files", "notebooks", "docs"], cwd=ROOT, check=True, capture_output=True
@@ -181,7 +316,11 @@ def contents(folder: Path) -> None:
         source, target = ROOT / name, folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.suffix == ".ipynb":
-            notebook = normalise(json.loads(source.read_text()))
+            notebook = json.loads(source.read_text())
+            if source.name in DESKTOP_LESSONS:
+                notebook = desktop_lesson(notebook)
+            else:
+                notebook = for_the_browser(notebook)
             target.write_text(json.dumps(notebook, indent=1) + "\n")
         else:
             shutil.copy2(source, target)
