@@ -96,6 +96,8 @@ def browser() -> Iterator[Any]:
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_script_timeout(LESSON_TIMEOUT)
+    # The client's own read timeout (120 s by default) must outlast a lesson too.
+    driver.command_executor._client_config.timeout = LESSON_TIMEOUT + 60
     try:
         yield driver
     finally:
