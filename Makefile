@@ -25,12 +25,12 @@ lint: venv
 	$(PY) -m mypy
 
 # Everything CI runs: lint, types, and every test with the notebooks, the browser, real virtual
-# environments for the wheel and the `autograd` name clash (about 4 minutes on two cores,
+# environments for the wheel and the `autograd` name clash (8.3 minutes measured on two busy cores,
 # after the install). Skipped tests (torch missing, say) are counted, not listed one by one.
 test: lint
 	$(PY) -m pytest
 
-# The edit-test loop, under a minute: lint, types, and the tests that take no notebook kernel,
+# The edit-test loop: lint, types, and the tests that take no notebook kernel,
 # no browser and no new virtual environment, stopping at the first failure.
 check: lint
 	$(PY) -m pytest -q -x -m 'not slow and not fuzz' \
