@@ -421,8 +421,8 @@ def _apply(op: Primitive, args: tuple[Any, ...]) -> Value:
 
 def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     """The node of `op` on parents that are all Values already."""
-    # Nearly every op is unary or binary; spelling those out (rather than unpacking a list of
-    # the parents' data) makes a training step about a tenth faster.
+    # Nearly every op is unary or binary: those are spelled out rather than unpacking a list of
+    # the parents' data (docs/speed.md, "The engine's shortcuts", says what that saves).
     n = len(parents)
     if n == 2:
         data = op.forward(parents[0]._data, parents[1]._data)
@@ -550,7 +550,7 @@ def backward_pass(
         try:
             if create_graph:
                 terms = op.rule(g, node, *parents)
-            # Nearly every node is unary or binary: spelled out, a training step is a tenth faster.
+            # Nearly every node is unary or binary: spelled out, as in _make.
             elif n == 1:
                 terms = op.rule(g, node._data, parents[0]._data)
             elif n == 2:

@@ -25,7 +25,7 @@ def forward(
 ) -> tuple[list[list[float]], list[list[float]]]:
     """The forward pass on plain floats, read from each parameter's .data: no graph recorded.
 
-    Returns (in_layers, a_layers): in_layers[l] holds in_j = sum_i w_ij a_i + b_j of the units
+    Returns (in_layers, a_layers): in_layers[l] holds in_j = b_j + sum_i w_ij a_i of the units
     of layer l, and a_layers[l] the activations that feed layer l (a_layers[0] is x, a_layers[-1]
     the output). The last, linear layer's units apply `output_activation`.
     """
@@ -34,7 +34,8 @@ def forward(
     in_layers = []
     for layer, act in zip(mlp.layers, acts):
         a_prev = a_layers[-1]
-        ins = [sum(w.data * a for w, a in zip(n.w, a_prev)) + n.b.data for n in layer.neurons]
+        # From the bias, adding the products in order: the floats of autograd's dot.
+        ins = [sum((w.data * a for w, a in zip(n.w, a_prev)), n.b.data) for n in layer.neurons]
         in_layers.append(ins)
         a_layers.append([get_activation(act).on_float(v) for v in ins])
     return in_layers, a_layers

@@ -8,11 +8,12 @@ items, as PyTorch's reduction="mean".
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
-from autograd import Number, Value, as_float, exp, log, primitive, sigmoid
+from autograd import Number, Value, as_float, exp, log, maximum, primitive, sigmoid
 
 # NOTE: a model's output is typed Value | list[Value] (its size is known only at run time), so
 # [model(x) for x in xs] is a list[Value | list[Value]] to mypy. The losses check every item at
@@ -68,11 +69,7 @@ def hinge_loss(scores: Items, labels: Items) -> Value:
     s, y = _pair(scores, labels, "hinge_loss")
     terms = []
     for i, (si, yi) in enumerate(zip(s, y)):
-        # The label is checked by comparing its Value and used as a detached copy, never read
-        # as a float: a compiled step (autograd.compile_grad) then guards the comparisons, which
-        # every label of -1 or +1 passes alike, instead of one trace per label value.
-        size = abs(yi)
-        if not 1.0 <= size <= 1.0:
+        if abs(yi).data != 1.0:
             raise ValueError(f"hinge_loss: label {i} is {yi.data!r}; labels must be -1 or +1")
         terms.append((1.0 - yi.detach() * si).relu())
     return _mean(terms)
@@ -88,20 +85,17 @@ def binary_cross_entropy(probs_or_logits: Items, labels: Items, from_logits: boo
     x, y = _pair(probs_or_logits, labels, "binary_cross_entropy")
     terms = []
     for i, (xi, yi) in enumerate(zip(x, y)):
-        # Comparisons on the label's Value (a compiled step guards them), as in hinge_loss.
         if not 0.0 <= yi <= 1.0:
             raise ValueError(f"binary_cross_entropy: label {i} is {yi.data!r}, outside [0, 1]")
         if from_logits:
             terms.append(_softplus(xi) - yi.detach() * xi)
         else:
-            # Which terms the loss has depends on the label's value: a compiled step guards it.
             terms.append(_bce_on_probability(xi, yi.data, i))
     return _mean(terms)
 
 
 def _bce_on_probability(p: Value, y: float, i: int) -> Value:
     """-(y log p + (1 - y) log(1 - p)), leaving out a term whose weight y or 1 - y is 0."""
-    # Comparisons on p, not reads of p.data: a compiled step guards them.
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"binary_cross_entropy: prediction {i} is {p.data!r}, not a probability")
     # NOTE: a confident wrong answer (p = 0 with y > 0, or p = 1 with y < 1) has an infinite
@@ -122,11 +116,9 @@ def _bce_on_probability(p: Value, y: float, i: int) -> Value:
 
 def _softplus_forward(z: Any) -> Any:
     # NOTE: exp only ever sees a non-positive number, so z = +-1000 cannot overflow:
-    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). The branch is inside the op's forward,
-    # and exp and log are autograd's (math's on floats), so a compiled step writes it as a
-    # conditional expression for any z (a branch on z.data in Python would be a read it cannot
-    # replay). Without log1p, log(1 + tiny) rounds to 0, so softplus(z) for z < -37 is 0.0
-    # instead of about exp(z): an absolute error below 1e-16.
+    # for z > 0, log(1 + exp(z)) = z + log(1 + exp(-z)). Without log1p, log(1 + tiny) rounds to
+    # 0, so softplus(z) for z < -37 is 0.0 instead of about exp(z): an absolute error below
+    # 1e-16.
     if z > 0:
         return z + log(1.0 + exp(-z))
     return log(1.0 + exp(z))
@@ -201,8 +193,8 @@ def _is_row(x: object) -> bool:
 
 
 def _class_index(t: Value) -> int | Value:
-    """The class index a Value holds (a compiled step's data are Values): its value picks a
-    logit, so a compiled step guards it, one trace per class. Left as it is if not whole."""
+    """The class index a Value holds (a compiled step's data are Values). Left as it is if not
+    whole."""
     return int(t.data) if t.data.is_integer() else t
 
 
@@ -221,17 +213,6 @@ def _nll_of_softmax(logits: object, t: object) -> Value:
     # and m never meets the small log-sum: the naive (log(sum) + m) - z_t rounds ln 2 away
     # for two logits of 1e16 (giving 0.0). m is detached: it cancels out of the loss,
     # so it needs no gradient. This is how PyTorch's log_softmax computes it.
-    # m is built as max(m, z_j) = m + relu(z_j - m), then detached, rather than as max() of the
-    # floats: relu's branch is inside the op, so a compiled step replays it for any logits
-    # (max() of z.data would be a read it cannot replay; max() of the Values a guard that fails
-    # whenever another logit becomes the largest). m + relu(z_j - m) is exactly m where
-    # z_j <= m and exactly z_j where z_j - m is exact (as for nearby logits); elsewhere within a
-    # rounding of the max, which the formula does not need exactly: any m gives the same loss.
-    # NOTE: computed in halves, 2 (m/2 + relu(z_j/2 - m/2)): the same floats (halving is exact
-    # for normal numbers), but z_j - m cannot overflow, as it would for logits -1e308, 1e308.
-    half = z[0] * 0.5
-    for zj in z[1:]:
-        half = half + (zj * 0.5 - half).relu()
-    m = (half * 2.0).detach()
+    m = functools.reduce(maximum, z).detach()
     exps = [(zi - m).exp() for zi in z]
     return sum(exps[1:], exps[0]).log() - (z[index] - m)

@@ -488,3 +488,22 @@ def test_a_large_first_trace_says_it_takes_a_while_and_suggests_batch(
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # said once, on the trace only
         assert step(xs, ys) == first
+
+
+def test_cross_entropy_is_traced_once_whichever_logit_is_largest() -> None:
+    # Its shift m is maximum() of the logits, an op: replayed for any logits, not guarded.
+    w = Value(1.0)
+
+    def f(z0: Value, z1: Value, z2: Value) -> Value:
+        return cross_entropy([w * z0, w * z1, w * z2], 1)
+
+    step = compile_grad(f, [w])
+    for z in ([3.0, 1.0, 2.0], [1.0, 3.0, 2.0], [1.0, 2.0, 3.0], [2.0, 2.0, -1.0]):
+        w.grad = 0.0
+        loss = step(*z)
+        g = w.grad
+        w.grad = 0.0
+        eager = f(*map(Value, z))
+        eager.backward()
+        assert (loss, g) == (eager.data, w.grad)
+    assert step.traces == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_scores_on_floats_equal_the_values_forward_pass(activation: str) -> None:
     points, _ = make_moons(15, noise=0.2, seed=1)
     model = MLP(2, [5, 3, 1], activation=activation, seed=2)
+    # Nonzero biases: a fresh model's are all 0, which would hide where the bias is added.
+    rng = random.Random(3)
+    for layer in model.layers:
+        for neuron in layer.neurons:
+            neuron.b.data = rng.uniform(-1.0, 1.0)
     expected = [v.data for v in logits(model, points)]
     assert scores(model, points) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert scores(model, points) == expected  # the same floats: the bias first, as dot adds it
 
 
 def test_forward_gives_every_layer_s_inputs_and_activations() -> None:
