@@ -6,23 +6,18 @@ a hand-written list of modules: a new file or folder is checked by where it stan
 from __future__ import annotations
 
 import ast
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTOGRAD = ROOT / "autograd"
 ENGINE = sorted(AUTOGRAD.glob("*.py"))
 FOLDERS = sorted(p for p in AUTOGRAD.iterdir() if (p / "__init__.py").exists())
 STDLIB = set(sys.stdlib_module_names) | {"__future__"}
-
-
-def run_python(code: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=False
-    )
 
 
 def imports(path: Path, top_level_only: bool = False) -> set[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from nn import (
     mse_loss,
     signed_labels,
 )
+from tests.conftest import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 MODES = [pytest.param(None, id="numpy"), pytest.param(False, id="python-loop")]
@@ -193,13 +193,7 @@ def test_a_read_inside_a_per_sample_loss_runs_it_eagerly_and_warns(numpy: bool |
 
 def run_without_numpy(code: str) -> subprocess.CompletedProcess[str]:
     blocked = "import sys; sys.modules['numpy'] = None\n"  # import numpy now raises ImportError
-    return subprocess.run(
-        [sys.executable, "-c", blocked + code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_python(blocked + code)
 
 
 def test_without_numpy_the_python_loop_runs_and_numpy_true_says_how_to_install() -> None:

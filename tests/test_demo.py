@@ -10,7 +10,9 @@ import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,28 +101,18 @@ WITHOUT_EXTRA = (
 )
 
 
-def test_help_works_without_the_demo_extra() -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", WITHOUT_EXTRA, "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_help_works_without_the_demo_extra(fresh_python: Callable[..., Any]) -> None:
+    result = fresh_python(WITHOUT_EXTRA, "--help")
     assert result.returncode == 0, result.stderr
     assert "usage: chainrule-demo" in result.stdout
     words = " ".join(result.stdout.split())  # argparse wraps the epilog
     assert "pip install matplotlib tqdm (in a clone: pip install -e '.[demo]')" in words
 
 
-def test_without_the_demo_extra_it_says_what_to_install(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-c", WITHOUT_EXTRA, "--out", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_without_the_demo_extra_it_says_what_to_install(
+    tmp_path: Path, fresh_python: Callable[..., Any]
+) -> None:
+    result = fresh_python(WITHOUT_EXTRA, "--out", str(tmp_path))
     assert result.returncode == 1
     assert "pip install matplotlib tqdm" in result.stderr
     assert "Traceback" not in result.stderr
@@ -155,10 +147,8 @@ def test_ctrl_c_exits_with_130_and_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
 
 
-def test_importing_the_demo_picks_no_matplotlib_backend() -> None:
+def test_importing_the_demo_picks_no_matplotlib_backend(fresh_python: Callable[..., Any]) -> None:
     code = "import sys, nn.demo; print('matplotlib.pyplot' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = fresh_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -282,6 +282,7 @@ def test_grad_leaves_grad_fields_untouched() -> None:
     assert dx.data == 5.0
     assert x.grad == 0.0
     assert y.grad == 0.0
+    assert not has_grad(x) and not has_grad(y)  # not a 0.0 written: no pass reached them
 
 
 def test_grad_of_an_unrelated_input_is_zero() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import random
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,13 +81,11 @@ def test_accuracy_refuses_bad_labels(
         accuracy(linear_model(), points, labels)
 
 
-def test_evaluation_needs_neither_matplotlib_nor_tqdm() -> None:
+def test_evaluation_needs_neither_matplotlib_nor_tqdm(fresh_python: Callable[..., Any]) -> None:
     code = (
         "import sys; import nn.evaluation; "
         "print(sorted(m for m in ('matplotlib', 'tqdm') if m in sys.modules))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = fresh_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

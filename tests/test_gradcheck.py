@@ -20,6 +20,7 @@ from autograd import (
     cos,
     grad,
     gradcheck,
+    has_grad,
     no_grad,
     numerical_grad,
     primitive,
@@ -386,6 +387,7 @@ def test_leaves_no_gradients_behind() -> None:
     w = Value(2.0)
     gradcheck(lambda x: x * w, [1.5], order=2)
     assert w.grad == 0.0
+    assert not has_grad(w)
 
 
 def test_numerical_grad_is_central_differences() -> None:

@@ -7,8 +7,6 @@ import json
 import math
 import os
 import random
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given
@@ -17,7 +15,7 @@ from hypothesis import strategies as st
 from autograd import Value, gradcheck, numerical_grad, topological_order
 from nn import MLP, SGD, Adam, mse_loss
 from nn.optim import Optimizer, lerp
-from tests.conftest import floats_in
+from tests.conftest import floats_in, run_python
 
 START = (-1.2, 1.0)  # the classic Rosenbrock start, in the curved valley's far arm
 
@@ -139,12 +137,10 @@ def run_our_adam(spec: dict) -> list[list[list[float]]]:
 def test_adam_moments_are_torchs_bit_for_bit_for_any_betas() -> None:
     pytest.importorskip("torch")
     specs = [adam_spec(betas) for betas in ADAM_BETAS]
-    result = subprocess.run(
-        [sys.executable, "-c", TORCH_ADAM],
-        input=json.dumps(specs),
+    result = run_python(
+        TORCH_ADAM,
+        stdin=json.dumps(specs),
         env={**os.environ, "ATEN_CPU_CAPABILITY": "default"},
-        capture_output=True,
-        text=True,
         check=True,
     )
     theirs = json.loads(result.stdout)

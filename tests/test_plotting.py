@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from matplotlib.figure import Figure
@@ -53,10 +53,8 @@ def test_bad_input_is_refused(
         plot_decision_boundary(ax, MLP(2, [1], seed=0), points, labels, resolution=resolution)
 
 
-def test_importing_it_picks_no_matplotlib_backend() -> None:
+def test_importing_it_picks_no_matplotlib_backend(fresh_python: Callable[..., Any]) -> None:
     code = "import sys, nn.plotting; print('matplotlib.pyplot' in sys.modules)"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = fresh_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -78,15 +78,7 @@ def test_block_runs_alone(page: Path, line: int, source: str, tmp_path: Path) ->
     before = repo_files()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["MPLBACKEND"] = "Agg"
-    result = subprocess.run(
-        [sys.executable, "-c", source],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_python(source, cwd=tmp_path, env=env, timeout=120)
     where = f"{page.relative_to(ROOT)}, the block at line {line}"
     assert result.returncode == 0, f"{where} fails when run alone:\n{result.stderr}"
     expected = expected_output(source)

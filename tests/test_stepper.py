@@ -6,17 +6,16 @@ import math
 import os
 import re
 import shutil
-import subprocess
-import sys
 import sysconfig
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograd import BackwardStep, Value, backward_steps, draw_steps, grad
+from autograd import BackwardStep, Value, backward_steps, draw_steps, grad, has_grad
 from autograd.engine import topological_order
 from tests.browser import need
+from tests.conftest import run_python
 
 
 def classic_neuron() -> Value:
@@ -53,6 +52,7 @@ def test_leaves_grad_is_untouched() -> None:
     o = classic_neuron()
     list(backward_steps(o))
     assert all(node.grad == 0.0 for node in topological_order(o))
+    assert not any(has_grad(node) for node in topological_order(o))
 
 
 def test_each_step_sends_upstream_times_local_derivative() -> None:
@@ -243,12 +243,7 @@ def test_page_ids_repeat_across_runs_but_differ_within_one() -> None:
         "import re\n"
         "print(re.findall(r'cr-stepper-[0-9a-f]+-[0-9]+', draw_steps(y)._repr_html_())[0])\n"
     )
-    runs = [
-        subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
-        ).stdout
-        for _ in range(2)
-    ]
+    runs = [run_python(code, check=True).stdout for _ in range(2)]
     assert runs[0] == runs[1]
     assert runs[0].splitlines()[0] == "False"
 

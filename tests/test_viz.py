@@ -6,7 +6,6 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import sysconfig
 import xml.etree.ElementTree as ET
@@ -19,6 +18,7 @@ from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save
 from autograd.drawing.themes import LR_MAX_DEPTH
 from autograd.drawing.viz import _record_text
 from autograd.engine import topological_order
+from tests.conftest import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -141,9 +141,7 @@ def test_same_graph_same_bytes_in_fresh_interpreters() -> None:
     outputs = set()
     for seed in ("1", "2", "3"):  # different hash seeds: set and dict order must not leak in
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        result = subprocess.run(
-            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-        )
+        result = run_python(code, env=env)
         assert result.returncode == 0, result.stderr
         outputs.add(result.stdout)
     assert len(outputs) == 1
@@ -192,7 +190,7 @@ def test_import_error_says_how_to_install_graphviz() -> None:
         "from autograd import Value, draw_dot\n"
         "draw_dot(Value(1.0))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    result = run_python(code)
     assert result.returncode != 0
     assert "ImportError" in result.stderr
     assert "pip install" in result.stderr
@@ -358,9 +356,7 @@ def test_with_no_renderer_anywhere_the_error_says_how_to_install(tmp_path: Path)
         "PYTHONNOUSERSITE": "1",
     }
     probe = "import sysconfig; print(sysconfig.get_path('scripts'))"
-    scripts = subprocess.run(
-        [base_python, "-c", probe], env=env, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    scripts = run_python(probe, env=env, python=base_python, check=True).stdout.strip()
     if any(shutil.which(name, path=scripts) for name in ("dot", "graphviz-pure")):
         pytest.skip(f"{base_python} has a renderer in its scripts folder {scripts}")
     code = (
@@ -369,7 +365,7 @@ def test_with_no_renderer_anywhere_the_error_says_how_to_install(tmp_path: Path)
         "assert 'v0' in graph.source\n"
         "graph._repr_mimebundle_()\n"
     )
-    result = subprocess.run([base_python, "-c", code], env=env, capture_output=True, text=True)
+    result = run_python(code, env=env, python=base_python)
     assert result.returncode != 0
     assert "RendererNotFoundError: No Graphviz renderer found" in result.stderr
     for words in INSTALL_WORDS:
