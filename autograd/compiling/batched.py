@@ -19,26 +19,18 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from autograd.compiling.codegen import Program, build
-from autograd.compiling.codetext import Namer, compile_function
+from autograd.compiling.codetext import Namer, compile_function, unpack
 from autograd.compiling.numpy_replay import agrees, load_numpy, numpy_function, vector_function
-from autograd.compiling.tracing import (
-    Trace,
-    UntraceableWarning,
-    backprop,
-    flatten,
-    trace,
-    unflatten,
-)
+from autograd.compiling.step import DISAGREED, Step, check_root, untraceable
+from autograd.compiling.tracing import Trace, backprop, flatten, trace, unflatten
 from autograd.engine import Value
 
-_SHAPES = 8  # as in compiled: traces kept for this many shapes of a sample
 _INSTALL = "pip install 'chainrule[fast]' (or numpy)"
 
 
@@ -54,29 +46,26 @@ class _Variant:
     why_loop: str = ""  # with numpy installed: why this variant has no numpy program
 
 
-class BatchedStep:
+class BatchedStep(Step):
     """step(*columns) -> float: the mean (or sum) of f over the samples, its gradient added
-    into each p.grad. `traces` counts f's traces, `source` is the latest loop's code."""
+    into each p.grad. `traces` counts f's traces, `source` is the latest loop's code. The
+    cache maps a shape of one sample to its variants (one per way the guards came out)."""
+
+    warn_depth = 4  # warn, _trace, _group, __call__
 
     def __init__(
         self, f: Callable[..., Value], params: list[Value], reduction: str, numpy: bool | None
     ) -> None:
-        self.f = f
-        self.params = params
+        super().__init__(f, params)
         self.reduction = reduction
         self.np = load_numpy() if numpy is not False else None
         if numpy is True and self.np is None:
             raise ImportError(f"compile_grad(numpy=True) needs numpy: {_INSTALL}")
-        self.traces = 0
-        self.source: str | None = None
-        self._cache: OrderedDict[Any, list[_Variant] | None] = OrderedDict()  # None: eager
-        self._warned = False
         self._said_loop = False
 
     def __repr__(self) -> str:
-        name = getattr(self.f, "__qualname__", repr(self.f))
         mode = "numpy" if self.np is not None else "Python loop"
-        return f"BatchedStep({name}, {self.reduction}, {mode}, {self.traces} traces)"
+        return f"BatchedStep({self.name()}, {self.reduction}, {mode}, {self.traces} traces)"
 
     def __call__(self, *columns: Any) -> float:
         n, groups = _samples(columns)
@@ -91,8 +80,8 @@ class BatchedStep:
 
     def _group(self, shape: Any, rows: list[tuple[float, ...]], seed: float, t: _Totals) -> None:
         """Every sample of one shape: through the cached variants, tracing where none fits."""
-        variants = self._cache.setdefault(shape, [])
-        self._cache.move_to_end(shape)
+        variants = self.cache.setdefault(shape, [])
+        self.cache.move_to_end(shape)
         array = self.np.array(rows, dtype=float).T if self.np is not None and rows else None
         todo = list(range(len(rows)))
         tried = 0
@@ -108,11 +97,10 @@ class BatchedStep:
             variant = self._trace(shape, rows[todo[0]], seed, t)
             todo = todo[1:]
             if variant is None:
-                variants = self._cache[shape] = None
+                variants = self.cache[shape] = None
             else:
                 variants.append(variant)
-        while len(self._cache) > _SHAPES:
-            self._cache.popitem(last=False)
+        self.forget_old_shapes()
 
     def _replay(
         self,
@@ -171,9 +159,7 @@ class BatchedStep:
         return refused
 
     def _eager(self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals) -> None:
-        root = self.f(*unflatten(shape, row))
-        if not isinstance(root, Value):
-            raise TypeError(f"compile_grad: f must return a Value, got {type(root).__name__}")
+        root = check_root(self.f(*unflatten(shape, row)))
         grads = backprop(root, seed)
         t.add(root.data, self.params, [grads.get(p) for p in self.params])
 
@@ -183,22 +169,16 @@ class BatchedStep:
         """Trace one sample (its eager result goes into t), and compile its variant."""
         self.traces += 1
         record = trace(self.f, self.params, unflatten(shape, row))
-        root = record.root
-        if not isinstance(root, Value):
-            raise TypeError(f"compile_grad: f must return a Value, got {type(root).__name__}")
+        root = check_root(record.root)
         grads = backprop(root, seed)
         t.add(root.data, self.params, [grads.get(p) for p in self.params])
         if record.untraceable is not None:
-            self._warn(
-                f"compile_grad: {record.untraceable}. No replay can know that value, so this "
-                f"batched step runs eagerly, sample by sample, for samples of this shape. "
-                f"Compare Values instead of reading them, or detach() a value needed only as a "
-                f"constant."
-            )
+            eager = "this batched step runs eagerly, sample by sample, for samples of this shape"
+            self.warn(untraceable(record.untraceable, eager))
             return None
         variant = _compile(record, row, seed, root.data, grads, self.np)
         if variant is None:
-            self._warn("compile_grad: the generated code disagreed with eager; running eagerly")
+            self.warn(DISAGREED)
         else:
             self.source = variant.source
             if variant.why_loop:
@@ -215,11 +195,6 @@ class BatchedStep:
                 RuntimeWarning,
                 stacklevel=5,
             )
-
-    def _warn(self, message: str) -> None:
-        if not self._warned:
-            self._warned = True
-            warnings.warn(message, UntraceableWarning, stacklevel=5)
 
 
 class _Totals:
@@ -338,14 +313,12 @@ def _loop(program: Program) -> tuple[Callable[..., Any], str]:
     """The program as the body of a Python loop over the samples' rows."""
     n = len(program.grads)
     lines = ["def replay(rows, E, seed):"]
-    if program.externals:
-        lines.append("    " + ", ".join(f"e{k}" for k in range(len(program.externals))) + ", = E")
+    lines += unpack([f"e{k}" for k in range(len(program.externals))], "E")
     lines.append("    total = 0.0")
     lines += [f"    G{j} = 0.0" for j in range(n)]
     lines.append("    failed = []")
     lines.append("    for i, row in enumerate(rows):")
-    if program.n_data:
-        lines.append("        " + ", ".join(f"d{j}" for j in range(program.n_data)) + ", = row")
+    lines += unpack([f"d{j}" for j in range(program.n_data)], "row", indent="        ")
     lines += [f"        {line}" for line in program.lines]
     lines.append(f"        total += {program.loss}")
     lines += [f"        G{j} += {g}" for j, (_, g) in enumerate(program.grads)]

@@ -43,6 +43,13 @@ def compile_function(source: str, namespace: dict[str, Any], filename: str) -> A
     return scope["replay"]
 
 
+def unpack(names: list[str], source: str, indent: str = "    ") -> list[str]:
+    """The line of a generated function that unpacks `source` into `names`, if there are any:
+    how each replay starts, reading its data (d0, d1, ...) and the Values made outside f (e0,
+    ...)."""
+    return [f"{indent}{', '.join(names)}, = {source}"] if names else []
+
+
 class Namer:
     """Names for the functions and odd constants (inf, nan, numpy scalars) code refers to.
     `translate` maps a function to what the code calls instead (numpy's own, for arrays)."""

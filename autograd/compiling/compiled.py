@@ -1,8 +1,8 @@
 """compile_grad: a training step traced once, then replayed as generated straight-line Python.
 
 Imports autograd.engine, the compiler's modules and the standard library only. The compiler:
-tracing (run f, record), symbolic and templates (ops on symbolic
-values), codegen and codetext (the code), batched,
+tracing (run f, record), symbolic and templates (ops on symbolic values), codegen and codetext
+(the code), step (what a compiled and a batched step share: the cache, the warning), batched,
 numpy_replay and matmul (batched steps).
 
 The first call of a step runs f eagerly on its data as Value leaves, recording the graph
@@ -17,25 +17,17 @@ for bit, or the step is generated again with every op called on floats.
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from autograd.compiling.batched import BatchedStep
 from autograd.compiling.codegen import Program, build
-from autograd.compiling.codetext import Namer, compile_function
-from autograd.compiling.tracing import (
-    Trace,
-    UntraceableWarning,
-    backprop,
-    flatten,
-    trace,
-    tracing,
-)
+from autograd.compiling.codetext import Namer, compile_function, unpack
+from autograd.compiling.step import DISAGREED, Step, check_root, untraceable
+from autograd.compiling.tracing import Trace, backprop, flatten, trace, tracing
 from autograd.engine import Value
 
-_SHAPES = 8  # traces are kept for this many shapes of data (the most recently used)
 _VARIANTS = 4  # and this many per shape (one per way the guards came out)
 _RETRACES = 20  # after this many traces a step warns that its guards keep failing
 _LARGE = 20_000  # nodes from which a first call says that generating their code takes a while
@@ -99,31 +91,23 @@ class _Replay:
     source: str
 
 
-class CompiledStep:
+class CompiledStep(Step):
     """step(*data) -> float: f's loss, with d(loss)/d(p) added into each p.grad.
 
     `traces` counts how often f has been traced; `source` is the code of the latest trace.
+    The cache maps a shape of data to its replays (one per way the guards came out).
     """
 
-    def __init__(self, f: Callable[..., Value], params: list[Value]) -> None:
-        self.f = f
-        self.params = params
-        self.traces = 0
-        self.source: str | None = None
-        self._cache: OrderedDict[Any, list[_Replay] | None] = OrderedDict()  # None: eager
-        self._warned = False
-
     def __repr__(self) -> str:
-        name = getattr(self.f, "__qualname__", repr(self.f))
-        return f"CompiledStep({name}, {len(self.params)} params, {self.traces} traces)"
+        return f"CompiledStep({self.name()}, {len(self.params)} params, {self.traces} traces)"
 
     def __call__(self, *data: Any) -> float:
         if tracing():  # called by an f being traced: run eagerly, so that its trace sees it all
             return self._eager(data)
         shape, flat = flatten(data)
-        if shape in self._cache:
-            self._cache.move_to_end(shape)
-            replays = self._cache[shape]
+        if shape in self.cache:
+            self.cache.move_to_end(shape)
+            replays = self.cache[shape]
             if replays is None:
                 return self._eager(data)
             for i, replay in enumerate(replays):
@@ -138,7 +122,7 @@ class CompiledStep:
         return self._trace(shape, data, flat)
 
     def _eager(self, data: tuple[Any, ...]) -> float:
-        root = _check_root(self.f(*data))
+        root = check_root(self.f(*data))
         self._add(backprop(root, 1.0))
         return root.data
 
@@ -150,48 +134,35 @@ class CompiledStep:
     def _trace(self, shape: Any, data: tuple[Any, ...], flat: list[float]) -> float:
         self.traces += 1
         record = trace(self.f, self.params, data)
-        root = _check_root(record.root)
+        root = check_root(record.root)
         grads = backprop(root, 1.0)
-        replays = self._cache.get(shape)
+        replays = self.cache.get(shape)
         if replays is None:  # (a shape that runs eagerly never comes here)
-            replays = self._cache[shape] = []
+            replays = self.cache[shape] = []
         if record.untraceable is not None:
-            self._cache[shape] = None
-            self._warn(
-                f"compile_grad: {record.untraceable}. No replay can know that value, so this "
-                f"step runs eagerly (as f(*data).backward() does) for data of this shape. "
-                f"Compare Values instead of reading them (a comparison becomes a guard), or "
-                f"detach() a value needed only as a constant."
-            )
+            self.cache[shape] = None
+            eager = "this step runs eagerly (as f(*data).backward() does) for data of this shape"
+            self.warn(untraceable(record.untraceable, eager))
         else:
             if len(record.nodes) > _LARGE:
                 _warn_large(len(record.nodes))
             replay = _compile(record, flat, root.data, grads)
             if replay is None:
-                self._cache[shape] = None
-                self._warn(
-                    "compile_grad: the generated code disagreed with eager, or was too deeply "
-                    "nested for Python's compiler; running eagerly"
-                )
+                self.cache[shape] = None
+                self.warn(DISAGREED)
             else:
                 self.source = replay.source
                 replays.insert(0, replay)
                 del replays[_VARIANTS:]
-        while len(self._cache) > _SHAPES:
-            self._cache.popitem(last=False)
+        self.forget_old_shapes()
         if self.traces == _RETRACES:
-            self._warn(
+            self.warn(
                 f"compile_grad: f has been traced {self.traces} times: its guards keep failing "
                 f"(a comparison that comes out differently from call to call?), and each trace "
                 f"runs at eager speed plus the cost of generating code"
             )
         self._add(grads)
         return root.data
-
-    def _warn(self, message: str) -> None:
-        if not self._warned:
-            self._warned = True
-            warnings.warn(message, UntraceableWarning, stacklevel=4)
 
 
 def _warn_large(nodes: int) -> None:
@@ -203,12 +174,6 @@ def _warn_large(nodes: int) -> None:
         f"params, batch='mean') traces one sample once and replays it over every sample.",
         stacklevel=4,
     )
-
-
-def _check_root(root: object) -> Value:
-    if not isinstance(root, Value):
-        raise TypeError(f"compile_grad: f must return a Value, got {type(root).__name__}")
-    return root
 
 
 def _run(replay: _Replay, flat: list[float]) -> tuple[float, tuple[float, ...]] | None:
@@ -249,11 +214,11 @@ def _same(xs: list[float], ys: list[float]) -> bool:
 
 
 def _python_replay(program: Program) -> _Replay:
-    lines = ["def replay(D, E):"]
-    if program.n_data:
-        lines.append("    " + ", ".join(f"d{j}" for j in range(program.n_data)) + ", = D")
-    if program.externals:
-        lines.append("    " + ", ".join(f"e{k}" for k in range(len(program.externals))) + ", = E")
+    lines = [
+        "def replay(D, E):",
+        *unpack([f"d{j}" for j in range(program.n_data)], "D"),
+        *unpack([f"e{k}" for k in range(len(program.externals))], "E"),
+    ]
     lines += [f"    {line}" for line in program.lines]
     grads = "".join(f"{g}, " for _, g in program.grads)
     lines.append(f"    return {program.loss}, ({grads})")

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from autograd.compiling.codegen import Program
-from autograd.compiling.codetext import compile_function
+from autograd.compiling.codetext import compile_function, unpack
 from autograd.engine import Value
 from autograd.primitives import COS, EXP, LOG, SIGMOID, SIN, SQRT, TANH
 
@@ -40,11 +40,11 @@ def vector_function(
     if set(program.externals) != set(externals):
         return None
     names = {v: f"e{k}" for k, v in enumerate(program.externals)}
-    lines = ["def replay(D, E, seed, n):"]
-    if program.n_data:
-        lines.append("    " + ", ".join(f"d{j}" for j in range(program.n_data)) + ", = D")
-    if externals:
-        lines.append("    " + ", ".join(names[v] for v in externals) + ", = E")
+    lines = [
+        "def replay(D, E, seed, n):",
+        *unpack([f"d{j}" for j in range(program.n_data)], "D"),
+        *unpack([names[v] for v in externals], "E"),
+    ]
     lines.append("    ok = True")
     lines += [f"    {line}" for line in program.lines]
     grads = "".join(f"{g}, " for _, g in program.grads)

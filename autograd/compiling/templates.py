@@ -116,36 +116,39 @@ def parent(i: int) -> str:
     return f"${i}"
 
 
-_forwards: dict[tuple[Primitive, int], Sym | None] = {}
-_rules: dict[tuple[Primitive, int], tuple[Sym, ...] | None] = {}
+# The templates found so far, by (op, arity, "forward" or "rule"); None where op must be called
+# on floats.
+_templates: dict[tuple[Primitive, int, str], Any] = {}
 
 
 def forward_template(op: Primitive, arity: int) -> Sym | None:
     """op's forward as an expression of $0..$n, or None where it must be called on floats."""
-    cache_key = (op, arity)
-    if cache_key not in _forwards:
+    cache_key = (op, arity, "forward")
+    if cache_key not in _templates:
         xs = [var(parent(i)) for i in range(arity)]
         if op.forward is DOT.forward:
-            _forwards[cache_key] = _dot(xs)
+            _templates[cache_key] = _dot(xs)
         else:
             try:
-                (_forwards[cache_key],) = explore(op.forward, xs, None)
+                (_templates[cache_key],) = explore(op.forward, xs, None)
             except Untraceable:
-                _forwards[cache_key] = None
-    return _forwards[cache_key]
+                _templates[cache_key] = None
+    template: Sym | None = _templates[cache_key]
+    return template
 
 
 def rule_template(op: Primitive, arity: int) -> tuple[Sym, ...] | None:
     """op's rule as one expression of $g, $out, $0..$n per parent, or None where it must be
     called on floats."""
-    cache_key = (op, arity)
-    if cache_key not in _rules:
+    cache_key = (op, arity, "rule")
+    if cache_key not in _templates:
         args = [var(GRAD), var(OUT), *(var(parent(i)) for i in range(arity))]
         try:
-            _rules[cache_key] = explore(op.rule, args, arity)
+            _templates[cache_key] = explore(op.rule, args, arity)
         except Untraceable:
-            _rules[cache_key] = None
-    return _rules[cache_key]
+            _templates[cache_key] = None
+    terms: tuple[Sym, ...] | None = _templates[cache_key]
+    return terms
 
 
 def _dot(xs: list[Sym]) -> Sym:
