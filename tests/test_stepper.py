@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 import os
 import re
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from autograd import BackwardStep, Value, backward_steps, draw_steps, grad, has_grad
+from autograd.drawing.render import png_size
 from autograd.engine import topological_order
 from tests.browser import need
 from tests.conftest import run_python
@@ -101,8 +103,21 @@ def test_page_is_self_contained_and_shows_in_jupyter(tmp_path: Path) -> None:
     path = page.save(tmp_path / "steps.html")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
-    # No network and no other file: nothing is loaded from anywhere.
-    assert not re.search(r"""(src|href)\s*=|@import|url\(|https?://(?!www\.w3\.org)""", text)
+    # No network and no other file: nothing is loaded from anywhere but the page itself.
+    assert re.findall(r"""(?:src|href)\s*=\s*"([\w:/;]*)""", text) == ["data:image/png;base64"]
+    assert not re.search(r"""@import|url\(|https?://(?!www\.w3\.org)""", text)
+
+
+def test_without_scripts_the_page_is_a_still_of_its_first_step() -> None:
+    # What an untrusted notebook shows: scripts (and SVG) removed, the still PNG and its line.
+    page = draw_steps(classic_neuron())
+    static = re.sub(r"<script[^>]*>.*?</script>", "", page.fragment, flags=re.S)
+    assert "<svg" not in static and "<button" not in static
+    still = re.search(r'<img src="data:image/png;base64,([^"]+)" width="(\d+)"', static)
+    assert still is not None
+    png = base64.b64decode(still[1])
+    assert png.startswith(b"\x89PNG") and int(still[2]) == round(png_size(png)[0] / 2)
+    assert f"Step 1 of {len(page.steps)}, as a still picture: run this cell" in static
 
 
 def test_ipython_shows_the_page_as_html() -> None:
@@ -115,7 +130,8 @@ def test_ipython_shows_the_page_as_html() -> None:
 def test_labels_cannot_break_out_of_the_page() -> None:
     x = Value(2.0, label="</script><script>alert(1)</script>")
     fragment = draw_steps(x * 3).fragment
-    assert fragment.count("</script>") == 2  # the steps' JSON and the page's own script
+    # The live markup, the steps' JSON and the page's own script: the label is text in them.
+    assert fragment.count("</script>") == 3
 
 
 def test_stepper_has_its_own_node_limit() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_png, save_svg
+from autograd.drawing.render import png_size
 from autograd.drawing.themes import LR_MAX_DEPTH
 from autograd.drawing.viz import _record_text
 from autograd.engine import topological_order
@@ -258,10 +259,20 @@ def test_random_awkward_labels_render_as_written(renderer: str) -> None:
         assert [t for t in texts if t.strip()] == [line for line in lines if line], node.label
 
 
-def test_jupyter_display_gives_svg(renderer: str) -> None:
-    bundle = draw_dot(neuron())._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+def test_jupyter_display_gives_svg_and_a_png_beside_it(renderer: str) -> None:
+    # An untrusted notebook (a fresh clone) refuses the SVG: JupyterLab then shows the PNG.
+    graph = draw_dot(neuron())
+    bundle, metadata = graph._repr_mimebundle_()
+    assert sorted(bundle) == ["image/png", "image/svg+xml", "text/plain"]
     assert "v0" in svg_nodes(bundle["image/svg+xml"])
+    png = bundle["image/png"]
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    # Drawn at 192 pixels an inch, shown at half that many CSS pixels: the SVG's size (pt * 4/3).
+    width, height = png_size(png)
+    svg_width = float(re.search(r'<svg width="([\d.]+)pt"', bundle["image/svg+xml"])[1])
+    assert metadata["image/png"] == {"width": round(width / 2), "height": round(height / 2)}
+    assert metadata["image/png"]["width"] == pytest.approx(svg_width * 4 / 3, abs=3)
+    assert graph.dpi is None  # the graph's own PNG resolution is unchanged
 
 
 def test_ipython_formats_the_graph_as_svg(renderer: str) -> None:
@@ -537,11 +548,6 @@ def test_a_fixed_size_fills_it(renderer: str) -> None:
     assert (width == pytest.approx(720, abs=1) and height <= 361) or (
         height == pytest.approx(360, abs=1) and width <= 721
     )
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def test_png_at_a_chosen_dpi(renderer: str, tmp_path: Path) -> None:

@@ -3,11 +3,14 @@
 The page's markup, style and script are package files (assets/stepper.html, .css and
 .js), read with importlib.resources and put together here with string.Template: the markup
 names its slots ($page_id, $svg, ...); the script is a function of the page's <div>, which the
-markup calls, so the script itself needs no substitution. Imports nothing from this project.
+markup calls, so the script itself needs no substitution. The page opens on a still PNG of its
+first step, which the script replaces by the live page: a notebook that runs no scripts (an
+untrusted one, or a viewer) still shows the graph. Imports only render (a PNG's size).
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import hashlib
@@ -19,6 +22,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
+
+from autograd.drawing.render import shown_size
 
 
 @dataclass(frozen=True)
@@ -55,14 +60,20 @@ class StepperPage:
     """An HTML page that steps through the forward and backward pass of a graph.
 
     Shows inline in Jupyter (`_repr_html_`); save(path) writes a standalone .html file that
-    needs no network and no other file.
+    needs no network and no other file. `still` is a PNG of the first step (at NOTEBOOK_DPI),
+    shown until the page's script runs, and where it never does.
     """
 
     def __init__(
-        self, svg: str, steps: list[PageStep], colors: dict[str, str], autoplay: bool = False
+        self,
+        svg: str,
+        steps: list[PageStep],
+        colors: dict[str, str],
+        still: bytes,
+        autoplay: bool = False,
     ) -> None:
         self.steps = steps
-        self.fragment = _fragment(svg, steps, colors, autoplay)
+        self.fragment = _fragment(svg, steps, colors, still, autoplay)
 
     def __repr__(self) -> str:
         # A notebook saves this beside the HTML: no memory address, so a rerun saves the same.
@@ -86,19 +97,27 @@ class StepperPage:
         return path
 
 
-def _fragment(svg: str, steps: list[PageStep], colors: dict[str, str], autoplay: bool) -> str:
-    """The page's body: controls, the SVG, the steps as JSON and the script, in one <div>."""
+def _fragment(
+    svg: str, steps: list[PageStep], colors: dict[str, str], still: bytes, autoplay: bool
+) -> str:
+    """The page's body: the still picture, the live page's markup (controls and the SVG), the
+    steps as JSON and the script, in one <div>."""
     # "<" escaped, so no label can close the <script> element early.
     data = json.dumps([dataclasses.asdict(step) for step in steps]).replace("<", "\\u003c")
     # An id made from the content and a count, not at random: a notebook that is run again
     # saves the same page, and two pages in one notebook still get ids of their own.
     digest = hashlib.sha1((svg + data).encode("utf-8")).hexdigest()[:10]
     page_id = f"cr-stepper-{digest}-{next(_page_numbers)}"
+    width, height = shown_size(still)
     return Template(_asset("stepper.html")).substitute(
         page_id=page_id,
         autoplay="true" if autoplay else "false",
         colors=html.escape("; ".join(f"--cr-{k}: {v}" for k, v in colors.items()), quote=True),
         style=_asset("stepper.css"),
+        still=base64.b64encode(still).decode("ascii"),
+        still_width=width,
+        still_height=height,
+        count=len(steps),
         last=len(steps) - 1,
         first_text=html.escape(steps[0].text),
         svg=svg[svg.index("<svg") :],

@@ -41,6 +41,22 @@ _WIDTH_WARNING = re.compile(
 
 _RASTER = {"png", "jpg", "jpeg", "jpe", "gif", "bmp", "webp", "tif", "tiff"}
 
+# Pixels per inch of the PNG a notebook stores beside each picture: twice a screen's 96, so it is
+# sharp on a HiDPI screen, shown at the size of the SVG.
+NOTEBOOK_DPI = 192.0
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """A PNG's width and height in pixels, read from its header (the IHDR chunk)."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def shown_size(png: bytes, dpi: float = NOTEBOOK_DPI) -> tuple[int, int]:
+    """The size in CSS pixels (96 an inch) at which a PNG of `dpi` pixels per inch is shown at
+    its drawn size."""
+    width, height = png_size(png)
+    return round(width * 96 / dpi), round(height * 96 / dpi)
+
 
 class RendererNotFoundError(RuntimeError):
     """No Graphviz program can run here. The message says how to install one."""
@@ -184,6 +200,28 @@ def graph_class() -> Any:
             # Shown as text beside the picture in a notebook: no memory address, so a notebook
             # run again saves the same output.
             return f"<draw_dot graph of {self.values} values>"
+
+        def _repr_mimebundle_(
+            self, include: Any = None, exclude: Any = None, **kwargs: Any
+        ) -> tuple[dict[str, Any], dict[str, Any]]:
+            """Jupyter's display: the SVG, and a PNG beside it. An untrusted notebook (one
+            freshly cloned or downloaded) refuses SVG, and JupyterLab then shows the PNG."""
+            svg = self.pipe(format="svg", encoding="utf-8")
+            png = self.pipe_png(NOTEBOOK_DPI)
+            width, height = shown_size(png)
+            data = {"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)}
+            return data, {"image/png": {"width": width, "height": height}}
+
+        def pipe_png(self, dpi: float) -> bytes:
+            """The graph as a PNG of `dpi` pixels per inch (this graph's own dpi unchanged)."""
+            own = self.dpi
+            self.dpi = dpi
+            try:
+                data = self.pipe(format="png")
+            finally:
+                self.dpi = own
+            assert isinstance(data, bytes)
+            return data
 
         def pipe(
             self,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autograd.drawing.page import Change, PageStep, StepperPage
-from autograd.drawing.render import RENDER_TIMEOUT
+from autograd.drawing.render import NOTEBOOK_DPI, RENDER_TIMEOUT
 from autograd.drawing.themes import Theme, make_look
 from autograd.drawing.viz import build_graph, check_size, node_names
 from autograd.engine import Value, backward_pass, topological_order
@@ -85,9 +85,12 @@ def draw_steps(
     order, steps = page_steps(root, max_nodes, "draw_steps")
     look = make_look(order, rankdir, theme, None, None)
     # Drawn with the final values, so every record is wide enough for the numbers it shows.
-    graph = build_graph(order, look, timeout, texts=_final_texts(order, steps))
+    graph = build_graph(order, look, timeout, texts=_texts_after(order, steps, len(steps) - 1))
     svg = graph.pipe(format="svg", encoding="utf-8")
-    return StepperPage(svg, steps, _page_colors(look.theme), autoplay)
+    # The still picture shown where the page's script cannot run (an untrusted notebook).
+    first = build_graph(order, look, timeout, texts=_texts_after(order, steps, 0))
+    still = first.pipe_png(NOTEBOOK_DPI)
+    return StepperPage(svg, steps, _page_colors(look.theme), still, autoplay)
 
 
 def page_steps(
@@ -103,10 +106,10 @@ def page_steps(
     return order, _forward_steps(order, names) + _backward_page_steps(backward, names)
 
 
-def _final_texts(order: list[Value], steps: list[PageStep]) -> dict[Value, tuple[str, str]]:
-    """Each node's data and grad lines after the last step."""
+def _texts_after(order: list[Value], steps: list[PageStep], k: int) -> dict[Value, tuple[str, str]]:
+    """Each node's data and grad lines after step `k` (0 is the first)."""
     last: dict[tuple[str, str], str] = {}
-    for step in steps:
+    for step in steps[: k + 1]:
         for change in step.changes:
             last[change.node, change.field] = change.text
     names = node_names(order)

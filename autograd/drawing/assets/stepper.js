@@ -1,7 +1,11 @@
 // The stepper page's script: a function of the page's <div>, called once by the page.
 // Each step lists the texts it changes; showing step k replays the changes of steps 0..k, so
 // any step can be shown directly (the slider, Home, End) and going back needs no undo.
+// The page arrives as a still picture (what an untrusted notebook shows, scripts removed) and
+// the live page's markup in a <script type="text/html">: the still gives way to it here.
 (function (box) {
+  box.querySelector(".cr-still").remove();
+  box.insertAdjacentHTML("afterbegin", box.querySelector("script.cr-live").textContent);
   const steps = JSON.parse(box.querySelector("script.cr-steps").textContent);
   const nodes = {};
   for (const g of box.querySelectorAll("g.node")) {
