@@ -393,3 +393,73 @@ def test_autoplay_starts_by_itself(browser: Any, tmp_path: Path) -> None:
     page = Page(browser, draw_steps(classic_neuron(), autoplay=True).save(tmp_path / "steps.html"))
     WebDriverWait(browser, 10).until(lambda _: page.read()["count"].startswith("step 3 "))
     assert "pause" in browser.find_element(page.by.CSS_SELECTOR, ".cr-play").text
+
+
+# ----- the sentences: arithmetic, the chain rule, sums, names ----------------------------------
+
+
+def test_every_local_formula_gives_its_rules_number() -> None:
+    # The formulas only spell the rules out: each one, evaluated, is the rule's own number.
+    from autograd.drawing.arithmetic import LOCAL_FORMULAS
+    from autograd.primitives import POW_CONST, PRIMITIVES
+
+    ops = {op.name: op for op in PRIMITIVES if op is not POW_CONST} | {"**n": POW_CONST}
+    # dot is spelled from its parents (x_i, w_i, 1); max's tie rule is shown as its number.
+    assert set(ops) - set(LOCAL_FORMULAS) == {"dot", "max"}
+    functions = {"log": math.log, "sin": math.sin, "cos": math.cos}
+    functions["sign"] = lambda x: (x > 0) - (x < 0)
+    for key, formulas in LOCAL_FORMULAS.items():
+        for xs in ([0.7, 1.9], [1.3, 0.6], [-0.4, 2.0], [2.5, -1.5]):
+            consts = {"n": 3.0} if key == "**n" else {}
+            op = ops[key].bind(**consts)
+            xs = xs[: len(formulas)]
+            if key in ("log", "sqrt", "**") and xs[0] <= 0:
+                continue
+            out = op.forward(*xs)
+            local = op.rule(1.0, out, *xs)
+            values = {"out": f"({out!r})", "n": "3.0"} | dict(zip("xy", (f"({x!r})" for x in xs)))
+            for formula, expected in zip(formulas, local):
+                text = formula.format(**values).replace("^", "**")
+                assert eval(text, functions) == pytest.approx(expected, rel=1e-12), (key, text)
+
+
+def test_sentences_show_the_chain_rules_arithmetic() -> None:
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    n = x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    texts = [step.text for step in draw_steps(o).steps]
+    assert "Forward: prod1 = x2 * w2 = 0 * 1 = 0" in texts
+    assert "Forward: o = tanh(n) = tanh(0.8814) = 0.7071" in texts
+    assert any("n gets upstream 1 × local (1 - 0.7071^2) = 0.5" in text for text in texts)
+    assert any("x1 gets upstream 0.5 × local (-3) = -1.5" in text for text in texts)
+
+
+def test_a_shared_node_shows_its_sum_being_built() -> None:
+    a, b = Value(-2.0, label="a"), Value(3.0, label="b")
+    f = (a * b) * (a + b)
+    texts = " ".join(step.text for step in draw_steps(f).steps)
+    assert "a: 3 + -6 = -3" in texts and "b: -2 + -6 = -8" in texts
+
+
+def test_a_dot_node_reads_as_a_weighted_sum_and_names_are_short_paths() -> None:
+    from autograd import dot
+
+    w = [Value(0.5, label="layers.0.neurons.1.w.0"), Value(-1.0, label="layers.0.neurons.1.w.1")]
+    x = [Value(2.0, label="x0"), Value(3.0, label="x1")]
+    y = dot(w, x, Value(0.1, label="layers.0.neurons.1.b")).relu()
+    page = draw_steps(y)
+    texts = [step.text for step in page.steps]
+    assert (
+        "Forward: dot1 = l0.n1.w0*x0 + l0.n1.w1*x1 + l0.n1.b = 0.5*2 + (-1)*3 + 0.1 = -1.9" in texts
+    )
+    assert any("relu1 gets" not in t and "dot1 gets upstream 1 × local" in t for t in texts)
+    assert ">l0.n1.w0<" in page.fragment and ">relu1<" in page.fragment  # named in the picture
+
+
+def test_negative_zero_shows_as_zero() -> None:
+    x = Value(-0.0, label="x")
+    page = draw_steps(x * 2)
+    assert "data -0" not in page.fragment and "= -0" not in page.fragment

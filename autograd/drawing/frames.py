@@ -5,7 +5,7 @@ page draw_steps makes, and captions.txt with each step's sentence. Every record 
 fixed size in every frame, so Graphviz lays every frame out alike and nothing moves between
 slides. A frame shows what the page shows, in fills rather than text colours (they read from
 the back of a room): a gradient being summed is amber, a final one green, the current node has
-a red border and the nodes it sends to an amber one.
+a red border and the nodes it reads or sends to a blue one.
 save_animation(root, path) puts the frames into one SVG that plays them by itself, with the
 captions under the graph (SVG's own animation, SMIL: it plays in browsers, also in an <img>).
 Imports only autograd.engine and the other drawing modules.
@@ -22,7 +22,7 @@ from typing import Any
 
 from autograd.drawing.page import PageStep
 from autograd.drawing.render import RENDER_TIMEOUT
-from autograd.drawing.stepper import STEPPER_MAX_NODES, page_steps
+from autograd.drawing.stepper import STEPPER_MAX_NODES, page_steps, record_titles
 from autograd.drawing.themes import Look, make_look
 from autograd.drawing.viz import build_graph, node_names
 from autograd.engine import Value
@@ -81,7 +81,7 @@ def _frame_graph(
         if sizes is not None:
             attrs |= {"width": sizes[name][0], "height": sizes[name][1], "fixedsize": "true"}
         extra[name] = attrs
-    return build_graph(order, look, timeout, texts=texts, extra=extra)
+    return build_graph(order, look, timeout, texts=texts, extra=extra, titles=record_titles(order))
 
 
 def _record_sizes(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.drawing.arithmetic import forward_text, local_formulas, number, short_name
 from autograd.drawing.page import Change, PageStep, StepperPage
 from autograd.drawing.render import NOTEBOOK_DPI, RENDER_TIMEOUT
 from autograd.drawing.themes import Theme, make_look
@@ -56,13 +57,32 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
         yield recorded.get(node) or BackwardStep(node, grads[node], (), ())
 
 
-def _describe(node: Value) -> str:
-    """How the page's text names a node: its label, else what it is."""
-    if node.label:
-        return node.label
-    if node._parents:
-        return f"the {node._op} result"
-    return f"the constant {node.data:.4g}"
+# How the page names an unlabelled result: the kind of op, numbered in forward order (sum1, sum2).
+_KINDS = {"+": "sum", "*": "prod", "/": "quot", "**": "pow"}
+
+
+def reader_names(order: list[Value]) -> dict[Value, str]:
+    """What the page calls each node: its label (a dotted parameter path in short form), an
+    unlabelled result by its kind and number (sum1, prod2, tanh1), a constant by its value."""
+    names: dict[Value, str] = {}
+    counts: dict[str, int] = {}
+    for node in order:
+        if node.label:
+            names[node] = short_name(node.label)
+        elif node._primitive is not None:
+            kind = _KINDS.get(node._primitive.name, node._primitive.name)
+            counts[kind] = counts.get(kind, 0) + 1
+            names[node] = f"{kind}{counts[kind]}"
+        else:
+            names[node] = number(node.data)
+    return names
+
+
+def record_titles(order: list[Value]) -> dict[Value, str]:
+    """The name at the top of each record: reader_names, except that a constant shows only its
+    value."""
+    names = reader_names(order)
+    return {node: names[node] for node in order if node.label or node._parents}
 
 
 def draw_steps(
@@ -85,10 +105,12 @@ def draw_steps(
     order, steps = page_steps(root, max_nodes, "draw_steps")
     look = make_look(order, rankdir, theme, None, None)
     # Drawn with the final values, so every record is wide enough for the numbers it shows.
-    graph = build_graph(order, look, timeout, texts=_texts_after(order, steps, len(steps) - 1))
+    titles = record_titles(order)
+    last = _texts_after(order, steps, len(steps) - 1)
+    graph = build_graph(order, look, timeout, texts=last, titles=titles)
     svg = graph.pipe(format="svg", encoding="utf-8")
     # The still picture shown where the page's script cannot run (an untrusted notebook).
-    first = build_graph(order, look, timeout, texts=_texts_after(order, steps, 0))
+    first = build_graph(order, look, timeout, texts=_texts_after(order, steps, 0), titles=titles)
     still = first.pipe_png(NOTEBOOK_DPI)
     return StepperPage(svg, steps, _page_colors(look.theme), still, autoplay)
 
@@ -101,9 +123,9 @@ def page_steps(
         raise TypeError(f"{caller}: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
     check_size(order, max_nodes, caller)
-    names = node_names(order)
+    names = reader_names(order)
     backward = list(backward_steps(root))
-    return order, _forward_steps(order, names) + _backward_page_steps(backward, names)
+    return order, _forward_steps(order, names) + _backward_page_steps(backward, order, names)
 
 
 def _texts_after(order: list[Value], steps: list[PageStep], k: int) -> dict[Value, tuple[str, str]]:
@@ -131,50 +153,83 @@ def _page_colors(theme: Theme) -> dict[str, str]:
 
 def _forward_steps(order: list[Value], names: dict[Value, str]) -> list[PageStep]:
     """The page's first step (the inputs) and one step per op, in topological order."""
+    dot_names = node_names(order)
     start = []
     for node in order:
+        name = dot_names[node]
         if node._parents:
-            start.append(Change(names[node], "data", "data ?", "cr-unknown"))
+            start.append(Change(name, "data", "data ?", "cr-unknown"))
         else:
-            start.append(Change(names[node], "data", f"data {node.data:.4g}", "cr-value"))
-        start.append(Change(names[node], "grad", "grad ?", "cr-unknown"))
+            start.append(Change(name, "data", f"data {number(node.data)}", "cr-value"))
+        start.append(Change(name, "grad", "grad ?", "cr-unknown"))
     steps = [PageStep("Forward pass: the inputs and constants are known.", (), (), tuple(start))]
     for node in order:
         if not node._parents:
             continue
-        name = names[node]
-        inputs = ", ".join(_describe(p) for p in node._parents)
+        name = dot_names[node]
         steps.append(
             PageStep(
-                text=f"Forward: {_describe(node)} = {node._op}({inputs}) = {node.data:.4g}",
+                text=f"Forward: {names[node]} = {forward_text(node, names.__getitem__)}",
                 focus=(name, name + "_op"),
-                targets=tuple(names[p] for p in node._parents),
-                changes=(Change(name, "data", f"data {node.data:.4g}", "cr-value"),),
+                targets=tuple(dot_names[p] for p in node._parents),
+                changes=(Change(name, "data", f"data {number(node.data)}", "cr-value"),),
             )
         )
     return steps
 
 
-def _backward_page_steps(backward: list[BackwardStep], names: dict[Value, str]) -> list[PageStep]:
-    """One page step per BackwardStep: the node's gradient is final, its parents' sums grow."""
+def _backward_page_steps(
+    backward: list[BackwardStep], order: list[Value], names: dict[Value, str]
+) -> list[PageStep]:
+    """One page step per BackwardStep: the node's gradient is final, and for each parent the
+    chain rule's upstream x local = term; a parent that has received before shows its sum."""
+    dot_names = node_names(order)
     steps = []
-    root = _describe(backward[0].node)
+    received: dict[Value, list[float]] = {}
+    root = names[backward[0].node]
     for i, step in enumerate(backward):
-        name = names[step.node]
-        text = f"Backward: d({root})/d({_describe(step.node)}) = {step.grad:.4g} is final"
+        node = step.node
+        name = dot_names[node]
+        text = f"Backward: d({root})/d({names[node]}) = {number(step.grad)} is final"
         text += " (the seed)." if i == 0 else "."
-        changes = [Change(name, "grad", f"grad {step.grad:.4g}", "cr-final")]
-        for (parent, _), total in zip(step.sent, step.totals):
-            changes.append(Change(names[parent], "grad", f"grad {total:.4g}", "cr-partial"))
+        changes = [Change(name, "grad", f"grad {number(step.grad)}", "cr-final")]
         if step.sent:
-            sends = ", ".join(f"{term:.4g} to {_describe(parent)}" for parent, term in step.sent)
-            text += f" Its {step.node._op} rule sends {sends}."
+            text += f" {node._op}: " + "; ".join(_chain_rule(node, step, names))
+            sums = []
+            for (parent, term), total in zip(step.sent, step.totals):
+                changes.append(
+                    Change(dot_names[parent], "grad", f"grad {number(total)}", "cr-partial")
+                )
+                received.setdefault(parent, []).append(term)
+                if len(received[parent]) > 1:
+                    terms = " + ".join(number(t) for t in received[parent])
+                    sums.append(f"{names[parent]}: {terms} = {number(total)}")
+            if sums:
+                text += ". Sums so far: " + "; ".join(sums)
+            text += "."
         steps.append(
             PageStep(
                 text=text,
                 focus=(name, name + "_op") if step.sent else (name,),
-                targets=tuple(names[parent] for parent, _ in step.sent),
+                targets=tuple(dot_names[parent] for parent, _ in step.sent),
                 changes=tuple(changes),
             )
         )
     return steps
+
+
+def _chain_rule(node: Value, step: BackwardStep, names: dict[Value, str]) -> list[str]:
+    """For each parent: "x gets upstream 1 × local (1 - 0.7071^2) = 0.5". The local number is
+    the rule's own (run with an upstream 1); the formula is only its spelling."""
+    op = node._primitive
+    assert op is not None
+    locals_ = op.rule(1.0, node.data, *[p.data for p in node._parents])
+    said = []
+    for (parent, term), formula, local in zip(step.sent, local_formulas(node), locals_):
+        shown = number(local) if formula is None else formula
+        if " " in shown:
+            shown = f"({shown})"
+        said.append(
+            f"{names[parent]} gets upstream {number(step.grad)} × local {shown} = {number(term)}"
+        )
+    return said

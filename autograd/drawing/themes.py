@@ -24,8 +24,8 @@ class Theme:
     constant_fill: str
     constant_ink: str
     group_fill: str  # a collapsed module's box
-    # The stepper's: not yet known, a gradient still being summed, final, the current node and
-    # the nodes it sends to.
+    # The stepper's: not yet known, a gradient still being summed (amber), final (green), the
+    # current node (red) and the nodes it reads or sends to (blue): one meaning per colour.
     muted: str
     partial: str
     final: str
@@ -40,16 +40,16 @@ class Theme:
 THEMES = {
     "light": Theme(
         "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b", "#fef3c7", "#dcfce7",
+        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#2563eb", "#fef3c7", "#dcfce7",
     ),
     "dark": Theme(
         "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db", "#4c1d95",
-        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#fbbf24", "#78350f", "#14532d",
+        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#60a5fa", "#78350f", "#14532d",
     ),
     # Light boxes on no background: readable on a light slide or a mid-tone one.
     "transparent": Theme(
         "transparent", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#f59e0b", "#fef3c7", "#dcfce7",
+        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#2563eb", "#fef3c7", "#dcfce7",
     ),
 }  # fmt: skip
 

@@ -6,9 +6,11 @@ Imports only autograd.engine and render (which finds and runs the Graphviz progr
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from autograd.drawing.arithmetic import number, short_name, weighted_sum, wrap
 from autograd.drawing.collapse import Groups, assign_groups
 from autograd.drawing.render import RENDER_TIMEOUT, graph_class
 from autograd.drawing.themes import Look, graph_attrs, make_look
@@ -61,7 +63,8 @@ def check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_do
 
 def _texts(node: Value) -> tuple[str, str]:
     """A record's data and grad lines ("grad ?" while no backward pass has reached it)."""
-    return f"data {node.data:.4g}", f"grad {node.grad:.4g}" if has_grad(node) else "grad ?"
+    data = f"data {number(node.data)}"
+    return data, f"grad {number(node.grad)}" if has_grad(node) else "grad ?"
 
 
 def build_graph(
@@ -72,9 +75,11 @@ def build_graph(
     boxes: Groups | None = None,
     clusters: Groups | None = None,
     extra: dict[str, dict[str, str]] | None = None,
+    titles: dict[Value, str] | None = None,
 ) -> Any:
     """The Digraph of the nodes in `order` (a topological order). Each record shows the node's
-    label and its data and grad lines: `texts[node]` if given, else _texts(node). The members
+    title (`titles[node]`, else its label) and its data and grad lines: `texts[node]` if given,
+    else _texts(node). The members
     of `boxes` are drawn as one box per group, those of `clusters` inside a frame labelled with
     the group's name; `extra` adds DOT attributes to the nodes it names."""
     theme = look.theme
@@ -107,6 +112,10 @@ def build_graph(
         else [_cluster(name, i, look) for i, name in enumerate(clusters.names)]
     )
     unknown = False
+
+    def title_of(node: Value) -> str:
+        return titles.get(node, node.label) if titles is not None else short_name(node.label)
+
     for node in order:
         if node in boxed:
             continue
@@ -116,7 +125,7 @@ def build_graph(
         if clusters is not None and node in clusters.member:
             where = frames[clusters.member[node]]
         attrs = extra.get(names[node], {}) if extra is not None else {}
-        _draw_value(where, names[node], node, lines, look, attrs)
+        _draw_value(where, names[node], node, title_of(node), lines, look, attrs, title_of)
     for frame in frames:
         graph.subgraph(frame)
     if boxes is not None:
@@ -137,14 +146,16 @@ def _draw_value(
     graph: Any,
     name: str,
     node: Value,
+    title: str,
     lines: tuple[str, str],
     look: Look,
     attrs: dict[str, str],
+    title_of: Callable[[Value], str],
 ) -> None:
-    """A Value's record (its label, if any, then `lines`: data and grad), and the small node of
+    """A Value's record (its title, if any, then `lines`: data and grad), and the small node of
     the op that made it. `attrs` are extra DOT attributes of the record."""
     theme = look.theme
-    fields = [_record_text(node.label), *lines] if node.label else list(lines)
+    fields = [_record_text(title), *lines] if title else list(lines)
     # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
     # across the ranks, and braces turn them, so TB needs braces and LR none.
     label = "|".join(fields)
@@ -154,9 +165,9 @@ def _draw_value(
         graph.node(name, label=label, **attrs)
         graph.node(
             name + "_op",
-            label=_record_text(node._op),
+            label=_record_text(_op_text(node, title_of)),
             shape="ellipse",
-            fontsize="9",
+            fontsize="12",
             height="0.22",
             width="0.3",
             margin="0.02",
@@ -173,6 +184,18 @@ def _draw_value(
             "fontcolor": theme.constant_ink,
         }
         graph.node(name, label=label, **(style | attrs))
+
+
+# A dot node of at most this many weights is drawn as its sum, w1*x1 + w2*x2 + b.
+DOT_SPELLED_MAX = 3
+
+
+def _op_text(node: Value, title_of: Callable[[Value], str]) -> str:
+    """The text of an op's small node: its name, and for a small dot node the weighted sum it
+    computes (the engine keeps one fused node; the reader sees the products)."""
+    if node._op == "dot" and len(node._parents) // 2 <= DOT_SPELLED_MAX:
+        return weighted_sum(node, lambda p: title_of(p) or wrap(number(p.data)))
+    return node._op
 
 
 def _cluster(name: str, i: int, look: Look) -> Any:
