@@ -463,3 +463,19 @@ def test_negative_zero_shows_as_zero() -> None:
     x = Value(-0.0, label="x")
     page = draw_steps(x * 2)
     assert "data -0" not in page.fragment and "= -0" not in page.fragment
+
+
+def test_where_no_png_can_be_drawn_the_page_and_graph_go_without(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In the browser (Pyodide) viz.js writes only text formats; its notebooks run the script.
+    import autograd.drawing.render as render
+    import autograd.drawing.stepper as stepper
+    from autograd import draw_dot
+
+    monkeypatch.setattr(render, "can_write_png", lambda: False)
+    monkeypatch.setattr(stepper, "can_write_png", lambda: False)
+    page = draw_steps(classic_neuron())
+    assert "<img" not in page.fragment and "as a still picture" in page.fragment
+    bundle, metadata = draw_dot(classic_neuron())._repr_mimebundle_()
+    assert sorted(bundle) == ["image/svg+xml", "text/plain"] and metadata == {}

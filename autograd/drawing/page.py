@@ -61,7 +61,8 @@ class StepperPage:
 
     Shows inline in Jupyter (`_repr_html_`); save(path) writes a standalone .html file that
     needs no network and no other file. `still` is a PNG of the first step (at NOTEBOOK_DPI),
-    shown until the page's script runs, and where it never does.
+    shown until the page's script runs, and where it never does; None where no PNG can be
+    drawn (in the browser, whose notebooks run the script).
     """
 
     def __init__(
@@ -69,7 +70,7 @@ class StepperPage:
         svg: str,
         steps: list[PageStep],
         colors: dict[str, str],
-        still: bytes,
+        still: bytes | None,
         autoplay: bool = False,
     ) -> None:
         self.steps = steps
@@ -98,7 +99,7 @@ class StepperPage:
 
 
 def _fragment(
-    svg: str, steps: list[PageStep], colors: dict[str, str], still: bytes, autoplay: bool
+    svg: str, steps: list[PageStep], colors: dict[str, str], still: bytes | None, autoplay: bool
 ) -> str:
     """The page's body: the still picture, the live page's markup (controls and the SVG), the
     steps as JSON and the script, in one <div>."""
@@ -108,15 +109,20 @@ def _fragment(
     # saves the same page, and two pages in one notebook still get ids of their own.
     digest = hashlib.sha1((svg + data).encode("utf-8")).hexdigest()[:10]
     page_id = f"cr-stepper-{digest}-{next(_page_numbers)}"
-    width, height = shown_size(still)
+    picture = ""
+    if still is not None:
+        width, height = shown_size(still)
+        picture = (
+            f'<img src="data:image/png;base64,{base64.b64encode(still).decode("ascii")}" '
+            f'width="{width}" height="{height}" style="max-width: 100%; height: auto" '
+            f'alt="the graph at step 1 of {len(steps)}">'
+        )
     return Template(_asset("stepper.html")).substitute(
         page_id=page_id,
         autoplay="true" if autoplay else "false",
         colors=html.escape("; ".join(f"--cr-{k}: {v}" for k, v in colors.items()), quote=True),
         style=_asset("stepper.css"),
-        still=base64.b64encode(still).decode("ascii"),
-        still_width=width,
-        still_height=height,
+        still=picture,
         count=len(steps),
         last=len(steps) - 1,
         first_text=html.escape(steps[0].text),

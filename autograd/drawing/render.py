@@ -46,6 +46,11 @@ _RASTER = {"png", "jpg", "jpeg", "jpe", "gif", "bmp", "webp", "tif", "tiff"}
 NOTEBOOK_DPI = 192.0
 
 
+def can_write_png() -> bool:
+    """False in the browser (Pyodide), where viz.js writes only Graphviz's text formats."""
+    return sys.platform != "emscripten"
+
+
 def png_size(png: bytes) -> tuple[int, int]:
     """A PNG's width and height in pixels, read from its header (the IHDR chunk)."""
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
@@ -207,9 +212,12 @@ def graph_class() -> Any:
             """Jupyter's display: the SVG, and a PNG beside it. An untrusted notebook (one
             freshly cloned or downloaded) refuses SVG, and JupyterLab then shows the PNG."""
             svg = self.pipe(format="svg", encoding="utf-8")
+            data = {"image/svg+xml": svg, "text/plain": repr(self)}
+            if not can_write_png():  # in the browser, where the notebook that runs it is trusted
+                return data, {}
             png = self.pipe_png(NOTEBOOK_DPI)
             width, height = shown_size(png)
-            data = {"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)}
+            data["image/png"] = png
             return data, {"image/png": {"width": width, "height": height}}
 
         def pipe_png(self, dpi: float) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 
 from autograd.drawing.arithmetic import forward_text, local_formulas, number, short_name
 from autograd.drawing.page import Change, PageStep, StepperPage
-from autograd.drawing.render import NOTEBOOK_DPI, RENDER_TIMEOUT
+from autograd.drawing.render import NOTEBOOK_DPI, RENDER_TIMEOUT, can_write_png
 from autograd.drawing.themes import Theme, make_look
 from autograd.drawing.viz import build_graph, check_size, node_names
 from autograd.engine import Value, backward_pass, topological_order
@@ -111,7 +111,7 @@ def draw_steps(
     svg = graph.pipe(format="svg", encoding="utf-8")
     # The still picture shown where the page's script cannot run (an untrusted notebook).
     first = build_graph(order, look, timeout, texts=_texts_after(order, steps, 0), titles=titles)
-    still = first.pipe_png(NOTEBOOK_DPI)
+    still = first.pipe_png(NOTEBOOK_DPI) if can_write_png() else None
     return StepperPage(svg, steps, _page_colors(look.theme), still, autoplay)
 
 
