@@ -23,10 +23,9 @@ from typing import Any
 
 import nbformat
 import pytest
-from test_notebooks import NOTEBOOKS
-from test_stepper import browser, need
 
-__all__ = ["browser"]  # the fixture, shared with the stepper's browser tests
+from tests.browser import need
+from tests.test_notebooks import NOTEBOOKS
 
 TOKEN = "chainrule-lessons"
 
