@@ -604,21 +604,91 @@ def test_an_mlp_sample_collapses_to_a_box_per_layer() -> None:
     assert boxes == {
         "group0": r"Layer\ 1|80 values",
         "group1": r"Layer\ 2|304 values",
-        "group2": r"Layer\ 3|17 values",
+        "group2": r"Layer\ 3|18 values",
     }
-    # Outside the boxes: the two inputs and the output, the root, which is never collapsed.
+    # Outside the boxes: the two inputs; the root, Layer 3's, is drawn as itself after its box.
     assert sorted(records(source).values()) == [
         "data 0.3318|grad 1", "x0|data 0.5|grad 1.094", "x1|data -1|grad 0.2153"
     ]  # fmt: skip
-    assert 80 + 304 + 17 + 3 == 404
-    assert ("group0", "group1") in edges_with_labels(source)
+    assert 80 + 304 + 18 + 2 == 404
     assert edges_with_labels(source)[("group0", "group1")] == "16 values"
+    assert edges_with_labels(source)[("group2", "v403")] == "1 value"
     assert "rankdir=LR" in source  # five boxes deep as drawn
 
 
 def edges_with_labels(source: str) -> dict[tuple[str, str], str]:
     found = re.findall(r'^\t(\w+) -> (\w+)(?: \[label=" (.*?)"\])?$', source, flags=re.M)
     return {(a, b): label for a, b, label in found}
+
+
+def svg_edges(svg: bytes | str) -> dict[tuple[str, str], str]:
+    """Parse SVG as XML: (tail, head) -> the edge's label ("" for none), for every edge drawn."""
+    drawn = {}
+    for group in ET.fromstring(svg).iter(SVG + "g"):
+        if group.get("class") == "edge":
+            title = group.find(SVG + "title")
+            assert title is not None and title.text is not None
+            tail, head = title.text.split("->")
+            texts = [t.text or "" for t in group.iter(SVG + "text")]
+            drawn[(tail.split(":")[0], head.split(":")[0])] = " ".join(texts).strip()
+    return drawn
+
+
+def mlp_losses() -> dict[str, tuple[Any, Value]]:
+    """One sample through MLP(2, [16, 16, 1]): its output alone, an mse loss and a BCE loss on
+    the logit (whose softplus is the loss's own, not the last layer's)."""
+    from nn import MLP, binary_cross_entropy, mse_loss
+
+    made = {}
+    for kind in ("output", "mse", "bce"):
+        model = MLP(2, [16, 16, 1], seed=0)
+        y = model([Value(0.5, label="x0"), Value(-1.0, label="x1")])
+        assert isinstance(y, Value)
+        loss = {
+            "output": y,
+            "mse": mse_loss(y, 1.0),
+            "bce": binary_cross_entropy(y, 1.0, from_logits=True),
+        }[kind]
+        loss.label = "loss"
+        loss.backward()
+        made[kind] = model, loss
+    return made
+
+
+@pytest.mark.parametrize("kind", ["output", "mse", "bce"])
+def test_collapsed_layers_draw_the_chain_to_the_loss(renderer: str, kind: str) -> None:
+    model, loss = mlp_losses()[kind]
+    svg = draw_dot(loss, collapse=model.layers).pipe(format="svg")
+    nodes, drawn = svg_nodes(svg), svg_edges(svg)
+    # A neuron is its weights, its bias and its dot node (w . x + b); Layer 3's is linear.
+    assert nodes["group0"] == ["Layer 1", "80 values"]
+    assert nodes["group1"] == ["Layer 2", "304 values"]
+    assert nodes["group2"] == ["Layer 3", "18 values"], "the loss's own nodes stay outside"
+    # Layer 1 -> Layer 2 -> Layer 3 -> loss, each edge labelled with what it carries.
+    assert drawn[("group0", "group1")] == "16 values"
+    assert drawn[("group1", "group2")] == "16 values"
+    out_of = {box: {head for tail, head in drawn if tail == box} for box in nodes if "group" in box}
+    assert out_of == {"group0": {"group1"}, "group1": {"group2"}, "group2": out_of["group2"]}
+    assert out_of["group2"] and not any("group" in head for head in out_of["group2"])
+    assert all(drawn[("group2", head)] == "1 value" for head in out_of["group2"])
+    # The loss is drawn as itself, outside Layer 3's box, downstream of it.
+    (loss_node,) = [name for name, texts in nodes.items() if texts and texts[0] == "loss"]
+    assert loss_node.startswith("v")
+    assert reaches(drawn, "group2", loss_node)
+    if kind == "bce":
+        assert any(texts == ["softplus"] for texts in nodes.values())
+
+
+def reaches(drawn: dict[tuple[str, str], str], start: str, goal: str) -> bool:
+    """True when a path of drawn edges leads from `start` to `goal`."""
+    seen, todo = {start}, [start]
+    while todo:
+        here = todo.pop()
+        for tail, head in drawn:
+            if tail == here and head not in seen:
+                seen.add(head)
+                todo.append(head)
+    return goal in seen
 
 
 def test_a_box_per_neuron_and_names_from_a_dict() -> None:

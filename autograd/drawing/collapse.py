@@ -7,11 +7,14 @@ and a node belongs to the group when
   - it is one of the group's parameters,
   - or it is computed directly from one of them (the first op on the weights: w * x, dot(w, x),
     + b),
-  - or all its parents belong to the group (a sum of the products, an activation after them),
+  - or all its parents belong to the group and it is what a layer computes from them: a sum
+    (of the products) or an activation (relu, tanh, sigmoid),
   - or it is a constant (an unlabelled leaf) used only inside the group.
 A node that qualifies for two groups goes to the first one given. Inputs, and whatever combines
-several groups or a group with outside values (a loss, its targets), stay outside. Imports only
-autograd.engine: never nn, which is why a group is found by duck typing.
+several groups or a group with outside values (a loss, its targets), stay outside, and so does
+any other op on a group's output alone: a loss's own log or softplus of a network's output is
+the loss's, not the last layer's. Imports only autograd.engine: never nn, which is why a group
+is found by duck typing.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from autograd.engine import Value
+
+# The ops that join a node to the group of its parents: what a layer does after its weights.
+LAYER_OPS = frozenset({"+", "relu", "tanh", "sigmoid"})
 
 
 @dataclass(frozen=True)
@@ -81,9 +87,8 @@ def _group_error(caller: str, group: object) -> str:
     )
 
 
-def assign_groups(order: list[Value], groups: object, caller: str, keep: Value | None) -> Groups:
-    """The group of each node of `order` (a topological order) by the rules above; `keep` (the
-    root, drawn as itself) is left out."""
+def assign_groups(order: list[Value], groups: object, caller: str) -> Groups:
+    """The group of each node of `order` (a topological order) by the rules above."""
     named = _named_groups(groups, caller)
     member: dict[Value, int] = {}
     parameter: set[Value] = set()
@@ -100,11 +105,11 @@ def assign_groups(order: list[Value], groups: object, caller: str, keep: Value |
         direct = [member[p] for p in node._parents if p in parameter]
         if direct:
             member[node] = direct[0]
-        else:
+        elif node._op in LAYER_OPS:
             _join(member, node, node._parents)
     for node in order:
         if not node._parents and not node.label and node not in member:
             _join(member, node, users.get(node, []))
     in_graph = set(order)
-    member = {node: i for node, i in member.items() if node in in_graph and node is not keep}
+    member = {node: i for node, i in member.items() if node in in_graph}
     return Groups(tuple(name for name, _ in named), member)

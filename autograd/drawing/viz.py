@@ -117,7 +117,7 @@ def build_graph(
         return titles.get(node, node.label) if titles is not None else short_name(node.label)
 
     for node in order:
-        if node in boxed:
+        if node in boxed and node is not order[-1]:
             continue
         lines = texts[node] if texts is not None else _texts(node)
         unknown = unknown or (texts is None and lines[1] == "grad ?")
@@ -125,7 +125,9 @@ def build_graph(
         if clusters is not None and node in clusters.member:
             where = frames[clusters.member[node]]
         attrs = extra.get(names[node], {}) if extra is not None else {}
-        _draw_value(where, names[node], node, title_of(node), lines, look, attrs, title_of)
+        # A root made inside a group (a network's output) is drawn as itself too, fed by its box.
+        op = node not in boxed
+        _draw_value(where, names[node], node, title_of(node), lines, look, attrs, title_of, op)
     for frame in frames:
         graph.subgraph(frame)
     if boxes is not None:
@@ -151,9 +153,10 @@ def _draw_value(
     look: Look,
     attrs: dict[str, str],
     title_of: Callable[[Value], str],
+    op: bool = True,
 ) -> None:
     """A Value's record (its title, if any, then `lines`: data and grad), and the small node of
-    the op that made it. `attrs` are extra DOT attributes of the record."""
+    the op that made it (unless not `op`). `attrs` are extra DOT attributes of the record."""
     theme = look.theme
     fields = [_record_text(title), *lines] if title else list(lines)
     # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
@@ -163,6 +166,8 @@ def _draw_value(
         label = "{" + label + "}"
     if node._parents:
         graph.node(name, label=label, **attrs)
+        if not op:
+            return
         graph.node(
             name + "_op",
             label=_record_text(_op_text(node, title_of)),
@@ -233,8 +238,9 @@ def _draw_boxes(graph: Any, boxes: Groups, look: Look) -> None:
 def _draw_edges(
     graph: Any, order: list[Value], names: dict[Value, str], boxed: dict[Value, int]
 ) -> None:
-    """Parents to op, op to result; an edge into, out of or between boxes is drawn once, with
-    the number of values it carries when that is more than one."""
+    """Parents to op, op to result; an edge into, out of or between boxes is drawn once. An edge
+    out of a box says how many values it carries; one into a box does when that is more than
+    one. A root inside a box gets an edge from its box."""
     crossing: dict[tuple[str, str], dict[Value, None]] = {}
     for node in order:
         if not node._parents:
@@ -250,9 +256,12 @@ def _draw_edges(
                 crossing.setdefault((source, target), {})[parent] = None
         if box is None:
             graph.edge(names[node] + "_op", names[node])
+    root = order[-1] if order else None
+    if root in boxed:
+        crossing[(f"group{boxed[root]}", names[root])] = {root: None}
     for (source, target), values in crossing.items():
-        if len(values) > 1:
-            graph.edge(source, target, label=f" {len(values)} values")
+        if len(values) > 1 or source.startswith("group"):
+            graph.edge(source, target, label=f" {len(values)} value{'s' * (len(values) > 1)}")
         else:
             graph.edge(source, target)
 
@@ -283,7 +292,7 @@ def draw_dot(
     network's forward pass reads as a few boxes; `clusters` draws them in full, framed and
     labelled. Either takes a module (anything with .parameters()), a list of them (e.g.
     `model.layers`), a dict from names to them, or lists of Values; collapse says which
-    nodes belong to a group. The root is never collapsed.
+    nodes belong to a group. A root made inside a group is drawn as itself too, after its box.
 
     A graph of more than `max_nodes` Values raises ValueError (None draws any size); `.pipe()`,
     `.render()` and Jupyter's display stop a layout that takes longer than `timeout` seconds
@@ -294,8 +303,8 @@ def draw_dot(
     order = topological_order(root)
     check_size(order, max_nodes)
     # NOTE: without collapse or clusters nothing here looks at groups: no cost per node.
-    boxes = None if collapse is None else assign_groups(order, collapse, "draw_dot", keep=root)
-    frames = None if clusters is None else assign_groups(order, clusters, "draw_dot", keep=None)
+    boxes = None if collapse is None else assign_groups(order, collapse, "draw_dot")
+    frames = None if clusters is None else assign_groups(order, clusters, "draw_dot")
     look = make_look(order, rankdir, theme, size, dpi, None if boxes is None else boxes.member)
     return build_graph(order, look, timeout, boxes=boxes, clusters=frames)
 
