@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from autograd.modes import MODE, RECORDING, enable_grad
+from autograd.modes import RECORDING, current_mode, enable_grad
 from autograd.primitives import (
     ABS,
     ADD,
@@ -98,14 +98,14 @@ class Value:
     @property
     def data(self) -> float:
         """The node's value."""
-        mode = MODE.get()
+        mode = current_mode()
         if mode is not RECORDING and mode.trace is not None:
             mode.trace.read(self, "data", self._data)
         return self._data
 
     @data.setter
     def data(self, x: float) -> None:
-        mode = MODE.get()
+        mode = current_mode()
         if mode is not RECORDING and mode.trace is not None:
             mode.trace.wrote(self, "data")
         self._data = x
@@ -113,14 +113,14 @@ class Value:
     @property
     def grad(self) -> float:
         """d(root)/d(self) summed over the backward passes that reached it; 0.0 before."""
-        mode = MODE.get()
+        mode = current_mode()
         if mode is not RECORDING and mode.trace is not None:
             mode.trace.read(self, "grad", self._grad)
         return self._grad
 
     @grad.setter
     def grad(self, g: float) -> None:
-        mode = MODE.get()
+        mode = current_mode()
         if mode is not RECORDING and mode.trace is not None:
             mode.trace.wrote(self, "grad")
         self._grad = g
@@ -137,7 +137,7 @@ class Value:
         """v.data, but only under no_grad(): with grad mode on, a float is cut out of the
         graph, and math.exp(v), math.tanh(v) and the like (which call float) would silently
         lose the gradient through it."""
-        if MODE.get().grad_enabled:
+        if current_mode().grad_enabled:
             raise TypeError(
                 f"float() of a Value while grad mode is on ({self!r}): the float is cut out of "
                 f"the graph and the gradient through it is lost (math.exp(v), math.tanh(v) and "
@@ -436,7 +436,7 @@ def _make(op: Primitive, parents: tuple[Value, ...]) -> Value:
     out._data = data
     out._grad = _NOT_COMPUTED
     out.label = ""
-    mode = MODE.get()
+    mode = current_mode()
     if mode is RECORDING or mode.grad_enabled:
         out._parents = parents
         out._primitive = op
@@ -462,7 +462,7 @@ def _leaf(data: float, source: Value | None = None) -> Value:
     out.label = ""
     out._parents = ()
     out._primitive = None
-    mode = MODE.get()
+    mode = current_mode()
     if mode is not RECORDING and mode.trace is not None:
         mode.trace.made(out, None, () if source is None else (source,))
     return out
@@ -471,7 +471,7 @@ def _leaf(data: float, source: Value | None = None) -> Value:
 def _tell_trace(out: Value, op: Primitive | None, parents: tuple[Value, ...]) -> None:
     """Tell the active trace, if any, of a new node: a leaf (no op, no parents) or a detached
     copy (no op, its one source)."""
-    mode = MODE.get()
+    mode = current_mode()
     if mode is not RECORDING and mode.trace is not None:
         mode.trace.made(out, op, parents)
 
@@ -480,7 +480,7 @@ def _compare(left: Value, op: str, other: Value | Number, test: Callable[..., bo
     """left op other on data, told to the active trace, if any (for which it is a guard)."""
     right = other._data if isinstance(other, Value) else as_float(other, f"an operand of {op}")
     outcome = test(left._data, right)
-    mode = MODE.get()
+    mode = current_mode()
     if mode is not RECORDING and mode.trace is not None:
         mode.trace.compared(left, op, other if isinstance(other, Value) else right, outcome)
     return outcome
@@ -588,7 +588,7 @@ def _gradients(root: Value, create_graph: bool) -> dict[Value, Any]:
     """Run the pass to its end: every node's d(root)/d(node), as floats or as Values."""
     grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
     steps = backward_pass(root, grads, create_graph)
-    anomaly = MODE.get().anomaly
+    anomaly = current_mode().anomaly
     if anomaly is not None:
         steps = anomaly.watch(steps, grads)
     if create_graph:

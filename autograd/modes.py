@@ -57,6 +57,10 @@ class Mode:
 # The usual mode, which the engine checks first, by identity: record history, watch for nothing.
 RECORDING = Mode()
 MODE: ContextVar[Mode] = ContextVar("chainrule_mode", default=RECORDING)
+# The mode now: what every op calls. NOTE: MODE.get bound once, not `MODE.get()` in the engine:
+# Python 3.11 compiles an attribute call on an imported name as a module function's call, which
+# builds a new bound method on every call (docs/speed.md measures it).
+current_mode = MODE.get
 
 
 class ModeBlock:
