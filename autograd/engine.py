@@ -10,8 +10,9 @@ grad(..., create_graph=True), so the derivative of a derivative comes from the s
 
 from __future__ import annotations
 
+import functools
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from autograd.modes import RECORDING, current_mode, enable_grad
@@ -528,16 +529,20 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def backward_pass(
-    root: Value, grads: dict[Value, Any], create_graph: bool
-) -> Iterator[tuple[Value, tuple[Any, ...]]]:
+    root: Value,
+    grads: dict[Value, Any],
+    create_graph: bool,
+    each: Callable[[Value, tuple[Any, ...]], None] | None = None,
+) -> None:
     """The one backprop pass, one node at a time: d(root)/d(node) summed over every path.
 
     `grads` holds the seed ({root: 1.0}) and receives every node's gradient. Walking the
     topological order backwards, each node's gradient is complete before its rule sends it on:
     the rule maps it to one term per parent, which is added into that parent's sum. With
     create_graph=False the rules get floats; with True they get Values, so the sums are
-    themselves differentiable. Yields (node, terms) after each node has sent its terms. It
-    never reads a node's .grad.
+    themselves differentiable. It never reads a node's .grad. `each(node, terms)`, if given, is
+    called after each node has sent its terms (anomaly mode checks them, the stepper records
+    them).
     """
     gradient_of = grads.get
     for node in reversed(topological_order(root)):
@@ -565,7 +570,8 @@ def backward_pass(
         for parent, term in zip(parents, terms):
             total = gradient_of(parent)
             grads[parent] = term if total is None else total + term
-        yield node, terms
+        if each is not None:
+            each(node, terms)
 
 
 def _rule_failed(op: Primitive, error: Exception) -> Exception:
@@ -587,18 +593,14 @@ def _wrong_arity(op: Primitive, got: int, n: int) -> TypeError:
 def _gradients(root: Value, create_graph: bool) -> dict[Value, Any]:
     """Run the pass to its end: every node's d(root)/d(node), as floats or as Values."""
     grads: dict[Value, Any] = {root: Value(1.0) if create_graph else 1.0}
-    steps = backward_pass(root, grads, create_graph)
     anomaly = current_mode().anomaly
-    if anomaly is not None:
-        steps = anomaly.watch(steps, grads)
+    each = None if anomaly is None else functools.partial(anomaly.check_backward, grads)
     if create_graph:
         # NOTE: the derivative's graph is recorded even inside no_grad(), as PyTorch does.
         with enable_grad():
-            for _ in steps:
-                pass
+            backward_pass(root, grads, create_graph, each)
     else:
-        for _ in steps:
-            pass
+        backward_pass(root, grads, create_graph, each)
     return grads
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -136,18 +135,14 @@ class Anomaly:
             inputs = ", ".join(repr(p._data) for p in parents)
             raise FloatingPointError(f"{op.name} of ({inputs}) is nan, at {site}")
 
-    def watch(
-        self, steps: Iterator[tuple[Value, tuple[Any, ...]]], grads: dict[Value, Any]
-    ) -> Iterator[tuple[Value, tuple[Any, ...]]]:
-        """The steps of a backward pass, raising at the first term that is a new NaN."""
-        for node, terms in steps:
-            inputs = [node._data, grads[node], *[p._data for p in node._parents]]
-            if any(_isnan(t) for t in terms) and not any(_isnan(x) for x in inputs):
-                site = self.sites.get(node, "a line outside detect_anomaly()")
-                values = ", ".join(repr(p._data) for p in node._parents)
-                upstream = getattr(grads[node], "_data", grads[node])
-                raise FloatingPointError(
-                    f"the backward of {node._op} sent nan from inputs ({values}) and upstream "
-                    f"gradient {upstream!r}; the node was made at {site}"
-                )
-            yield node, terms
+    def check_backward(self, grads: dict[Value, Any], node: Value, terms: tuple[Any, ...]) -> None:
+        """Raise at the first term of a backward pass that is a new NaN (`grads`: the pass's)."""
+        inputs = [node._data, grads[node], *[p._data for p in node._parents]]
+        if any(_isnan(t) for t in terms) and not any(_isnan(x) for x in inputs):
+            site = self.sites.get(node, "a line outside detect_anomaly()")
+            values = ", ".join(repr(p._data) for p in node._parents)
+            upstream = getattr(grads[node], "_data", grads[node])
+            raise FloatingPointError(
+                f"the backward of {node._op} sent nan from inputs ({values}) and upstream "
+                f"gradient {upstream!r}; the node was made at {site}"
+            )

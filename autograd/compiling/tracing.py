@@ -168,6 +168,5 @@ def backprop(root: Value, seed: float) -> dict[Value, float]:
     """What root.backward() computes, seeded with `seed`, without touching any .grad: the
     reference every replay is checked against, and what a step that runs eagerly adds."""
     grads: dict[Value, Any] = {root: seed}
-    for _ in engine.backward_pass(root, grads, create_graph=False):
-        pass
+    engine.backward_pass(root, grads, create_graph=False)
     return grads

@@ -48,11 +48,14 @@ def backward_steps(root: Value) -> Iterator[BackwardStep]:
     """
     grads: dict[Value, Any] = {root: 1.0}
     recorded: dict[Value, BackwardStep] = {}
-    for node, terms in backward_pass(root, grads, create_graph=False):
+
+    def record(node: Value, terms: tuple[Any, ...]) -> None:
         parents = node._parents
         recorded[node] = BackwardStep(
             node, grads[node], tuple(zip(parents, terms)), tuple(grads[p] for p in parents)
         )
+
+    backward_pass(root, grads, create_graph=False, each=record)
     for node in reversed(topological_order(root)):
         yield recorded.get(node) or BackwardStep(node, grads[node], (), ())
 
