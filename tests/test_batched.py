@@ -49,7 +49,7 @@ def models(sizes: list[int], seed: int = 3) -> tuple[MLP, MLP]:
 
 @pytest.mark.parametrize("numpy", MODES)
 def test_hinge_with_l2_beside_it_matches_eager_step_after_step(numpy: bool | None) -> None:
-    xs, ys = make_moons(300, noise=0.1, seed=0)  # over 256: numpy's layers go through einsum
+    xs, ys = make_moons(300, noise=0.1, seed=0)
     ys = signed_labels(ys)
     eager_model, model = models([16, 16, 1])
     theirs, ours = eager_model.parameters(), model.parameters()
@@ -229,6 +229,89 @@ def test_tanh_and_sigmoid_networks_and_bce_on_logits(numpy: bool | None) -> None
         check(step(xs, ys), eager, ours, theirs)
 
 
+def numpy_sources(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The code of the numpy programs compiled from now on (by numpy_replay's own compile)."""
+    sources: list[str] = []
+    compile_function = numpy_replay.compile_function
+
+    def compiled(source: str, *args: Any) -> Any:
+        sources.append(source)
+        return compile_function(source, *args)
+
+    monkeypatch.setattr(numpy_replay, "compile_function", compiled)
+    return sources
+
+
+@pytest.mark.parametrize(
+    "slice_", [pytest.param(200_000, id="whole"), pytest.param(60, id="sliced")]
+)
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
+    activation: str, slice_: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each layer one product; its activation one call on the whole matrix, which is the next
+    # layer's input; backward, the activation's rule on whole matrices; the weights read in one
+    # slice of E and their gradients returned as matrices. With a small slice, the products
+    # are made of slices of the samples (as they are for large batches).
+    pytest.importorskip("numpy")
+    monkeypatch.setattr(numpy_replay, "_SLICE", slice_)
+    sources = numpy_sources(monkeypatch)
+    xs, ys = make_moons(50, noise=0.1, seed=4)
+    ys = signed_labels(ys)
+    eager_model = MLP(2, [8, 8, 1], activation, seed=2)
+    model = MLP(2, [8, 8, 1], activation, seed=2)
+    theirs, ours = eager_model.parameters(), model.parameters()
+    step = compile_grad(lambda x, y: hinge_loss(model(x), y), ours, batch="mean", numpy=True)
+    eager = hinge_loss([eager_model(x) for x in xs], ys)
+    eager.backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy, not the loop
+        check(step(xs, ys), eager, ours, theirs)
+    (source,) = sources
+    forward = "where((M0 <= 0), 0.0, M0)" if activation == "relu" else "F0(M0)"
+    for line in [
+        f"A0 = {forward}",
+        "X1 = _ones(A0)",
+        "W1 = Ea[24:96].reshape(8, 9)",
+        "GX1 = _product_tn(W1[:, :8], GA1)",
+        "GA0 = ",
+        "GW0 = _product_nt(GA0, X0)",
+        "_flat((GW2, GW1, GW0, ), ())",
+    ]:
+        assert line in source, (line, source)
+    assert source.count("_rows(") == 2, source  # X0 from the data, and G2 from the loss
+    assert "_each" not in source and "M1[" not in source, source
+
+
+def test_rows_read_elsewhere_get_their_gradients_row_by_row() -> None:
+    # hidden[1] is also read by the loss, and w2[0] also by a term of its own: the layer below
+    # is fed row by row, and w2[0]'s gradient comes in two parts that add up.
+    np = pytest.importorskip("numpy")
+    w1 = [[Value(0.3 * i - 0.2 * j + 0.1) for j in range(2)] for i in range(3)]
+    b1 = [Value(0.1 * i) for i in range(3)]
+    w2 = [Value(0.25 - 0.2 * i) for i in range(3)]
+    params = [p for row in w1 for p in row] + b1 + w2
+
+    def f(x: Any, y: Any) -> Value:
+        hidden = [dot(w, x, b).relu() for w, b in zip(w1, b1)]
+        return (dot(w2, hidden) - y) ** 2 + 0.5 * hidden[1] + w2[0] * w2[0]
+
+    xs = np.array([[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0], [0.1, 0.3], [1.0, 1.0]])
+    ys = [1.0, -2.0, 0.5, 0.0, 0.3]
+    step = compile_grad(f, params, batch="mean", numpy=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy, not the loop
+        loss = step(xs, ys)
+    ours = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    eager = sum((f(list(x), y) for x, y in zip(xs.tolist(), ys)), Value(0.0)) / len(ys)
+    eager.backward()
+    assert close(loss, eager.data), (loss, eager.data)
+    bad = [(a, p.grad) for a, p in zip(ours, params) if not close(a, p.grad)]
+    assert not bad, bad
+
+
 @pytest.mark.parametrize("numpy", MODES)
 def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     numpy: bool | None, monkeypatch: pytest.MonkeyPatch
@@ -237,14 +320,7 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     # With numpy each is one matrix product (the bias a weight read against a row of ones), and
     # the numpy program is the one that runs: it agreed with eager code, or it would be dropped.
     pytest.importorskip("numpy")
-    sources: list[str] = []
-    compile_function = numpy_replay.compile_function
-
-    def compiled(source: str, *args: Any) -> Any:  # numpy_replay's own, recording the source
-        sources.append(source)
-        return compile_function(source, *args)
-
-    monkeypatch.setattr(numpy_replay, "compile_function", compiled)
+    sources = numpy_sources(monkeypatch)
     verdicts: list[bool] = []
 
     def agreed(*args: Any) -> bool:  # batched's check of the numpy program, recording its verdict

@@ -20,13 +20,19 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from autograd.compiling.codegen import Program, build
 from autograd.compiling.codetext import Namer, compile_function, unpack
-from autograd.compiling.numpy_replay import agrees, load_numpy, numpy_function, vector_function
+from autograd.compiling.numpy_replay import (
+    agrees,
+    load_numpy,
+    numpy_function,
+    vector_function,
+    vector_params,
+)
 from autograd.compiling.step import DISAGREED, Step, check_root, untraceable
 from autograd.compiling.tracing import Trace, backprop, flatten, trace, unflatten
 from autograd.engine import Value
@@ -36,13 +42,16 @@ _INSTALL = "pip install 'chainrule[fast]' (or numpy)"
 
 @dataclass
 class _Variant:
-    """One trace's programs: a Python loop over samples, and (with numpy) an array program."""
+    """One trace's programs: a Python loop over samples, and (with numpy) an array program.
+    Each reads the .data of its own externals, and returns gradients for its own params."""
 
     loop: Callable[..., Any]
-    vector: Callable[..., Any] | None
     externals: list[Value]
     params: list[Value]
     source: str
+    vector: Callable[..., Any] | None = None
+    vector_externals: list[Value] = field(default_factory=list)
+    vector_params: list[Value] = field(default_factory=list)
     why_loop: str = ""  # with numpy installed: why this variant has no numpy program
 
 
@@ -73,9 +82,7 @@ class BatchedStep(Step):
         totals = _Totals()
         for shape, rows in groups.items():
             self._group(shape, rows, seed, totals)
-        for p in self.params:
-            if p in totals.grads:
-                p._grad += totals.grads[p]  # the slot: no trace runs here (see _replay)
+        totals.write()
         return totals.loss * (1.0 / n) if self.reduction == "mean" else totals.loss
 
     def _group(self, shape: Any, rows: list[tuple[float, ...]], seed: float, t: _Totals) -> None:
@@ -116,12 +123,13 @@ class BatchedStep(Step):
         # The slots, not the properties: a replay runs outside any trace (a step called
         # while f is traced runs eagerly), so no hook needs telling, and a step reads and
         # writes every parameter.
-        externals = [v._data for v in variant.externals]
         if variant.vector is not None and array is not None:
+            externals = [v._data for v in variant.vector_externals]
             try:
                 return self._vectorized(variant, todo, array, externals, seed, t)
             except Exception as error:  # the Python loop decides, as eager code would
                 self._say_loop(f"numpy met {type(error).__name__} ({error})")
+        externals = [v._data for v in variant.externals]
         try:
             loss, grads, failed = variant.loop([rows[i] for i in todo], externals, seed)
         except Exception:
@@ -155,7 +163,7 @@ class BatchedStep(Step):
                 if not todo:
                     return refused
                 ok, loss, grads = variant.vector(array[:, todo], externals, seed, len(todo))
-        t.add(loss, variant.params, grads)
+        t.add(loss, variant.vector_params, grads)
         return refused
 
     def _eager(self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals) -> None:
@@ -198,17 +206,32 @@ class BatchedStep(Step):
 
 
 class _Totals:
-    """The batch's sum of losses and, per parameter, of gradients."""
+    """The batch's sum of losses, and the gradients of its parts, to be added into .grad."""
 
     def __init__(self) -> None:
         self.loss = 0.0
-        self.grads: dict[Value, float] = {}
+        self.parts: list[tuple[Sequence[Value], Sequence[float]]] = []
 
     def add(self, loss: float, params: Sequence[Value], grads: Sequence[float | None]) -> None:
         self.loss += loss
-        for p, g in zip(params, grads):
-            if g is not None:
-                self.grads[p] = self.grads.get(p, 0.0) + g
+        if any(g is None for g in grads):  # (eager: a parameter f's graph does not reach)
+            kept = [(p, g) for p, g in zip(params, grads) if g is not None]
+            params, grads = [p for p, _ in kept], [g for _, g in kept]
+        self.parts.append((params, grads))  # type: ignore[arg-type]  # (no None left)
+
+    def write(self) -> None:
+        """Add the gradients into the parameters' .grad (the slot: no trace runs here, see
+        _replay). A batch replayed in one part is added as it came, else summed first."""
+        if len(self.parts) == 1:
+            pairs: Any = zip(*self.parts[0])
+        else:
+            totals: dict[Value, float] = {}
+            for params, grads in self.parts:
+                for p, g in zip(params, grads):
+                    totals[p] = totals.get(p, 0.0) + g
+            pairs = totals.items()
+        for p, g in pairs:
+            p._grad += g
 
 
 def _samples(columns: tuple[Any, ...]) -> tuple[int, dict[Any, list[tuple[float, ...]]]]:
@@ -289,18 +312,21 @@ def _compile(
             continue
         if failed or not all(_equal(a, b) for a, b in zip([total, *got], expected)):
             continue
-        vector = None
-        why = ""
+        variant = _Variant(loop, program.externals, params, source)
         if np is not None:
             namer = Namer(lambda fn: numpy_function(fn, np))
             arrays = build(record, "seed", namer, symbolic=symbolic, vector=True)
-            vector = vector_function(arrays, program.externals, np)
-            if vector is None:
-                why = "the numpy program reads Values the loop does not"
-            elif not agrees(vector, row, externals, seed, expected, np):
-                vector = None  # keep the loop, which agreed
-                why = "the numpy program disagreed with eager on the traced sample (1e-12)"
-        return _Variant(loop, vector, program.externals, params, source, why)
+            vector = vector_function(arrays, np)
+            reads = [v.data for v in arrays.externals]
+            if set(vector_params(arrays)) != set(params):
+                variant.why_loop = "the numpy program's parameters are not the loop's"
+            elif not agrees(vector, vector_params(arrays), row, reads, seed, loss, grads, np):
+                variant.why_loop = "the numpy program disagreed with eager on the traced sample"
+            else:
+                variant.vector = vector
+                variant.vector_externals = arrays.externals
+                variant.vector_params = vector_params(arrays)
+        return variant
     return None
 
 

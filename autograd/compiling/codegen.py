@@ -46,6 +46,8 @@ class Program:
     lines: list[str] = field(default_factory=list)
     loss: str = "0.0"
     grads: list[tuple[Value, str]] = field(default_factory=list)
+    # numpy programs: weights' gradients written back as whole matrices (matmul's blocks)
+    blocks: list[tuple[str, list[Value]]] = field(default_factory=list)
 
 
 def build(
@@ -83,7 +85,14 @@ class _Builder:
         # Each node's gradient terms as they arrive: (text, can it raise, already summed over
         # the samples: only a numpy layer's weight gradients are).
         self.terms: dict[Value, list[tuple[str, bool, bool]]] = {}
-        self.layers = Layers(trace.nodes, trace.data, trace.stopped) if vector else None
+        self.external_index: dict[Value, int] = {}  # a Value made outside f -> k of its e{k}
+        self.layers = (
+            Layers(trace.nodes, trace.data, trace.stopped, self.fusable) if vector else None
+        )
+
+    def fusable(self, op: Primitive) -> bool:
+        """Can op (with one parent) run on whole matrices, forward and backward?"""
+        return self.symbolic and self.rule_formats(op, 1) is not None
 
     def program(self, seed: str) -> Program:
         guards: dict[int, list[Any]] = {}
@@ -103,6 +112,7 @@ class _Builder:
         """The name (or literal) of v's value in the code."""
         if v not in self.names:  # made outside f: read from .data at the start of each replay
             name = f"e{len(self.out.externals)}"
+            self.external_index[v] = len(self.out.externals)
             self.out.externals.append(v)
             self.names[v] = name
             self.simple.add(name)
@@ -148,11 +158,15 @@ class _Builder:
         user: dict[str, int] = {}  # name -> the line using it (-1 - i: output i)
         uses: dict[str, int] = {}
         for i, text in enumerate(lines + outputs):
-            expr = text.partition(" = ")[2] if text.partition(" = ")[0] in self.lets else text
+            left, _, right = text.partition(" = ")
+            expr = right if i < len(lines) and left in self.lets else text
             for name in _NAME.findall(expr):
                 uses[name] = uses.get(name, 0) + 1
                 user[name] = i if i < len(lines) else len(lines) - 1 - i
         for name, (i, risky) in self.lets.items():
+            if not risky and name not in uses:  # read nowhere (a matrix's unused row, say)
+                lines[i] = ""
+                continue
             if risky or uses.get(name) != 1:
                 continue
             expr = lines[i].partition(" = ")[2]
@@ -215,16 +229,17 @@ class _Builder:
             return
         self.send(root, seed)
         if self.layers is not None:
-            self.layers.start_backward(needed)
+            self.layers.start_backward(order, needed, root)
+        handled = self.layers.handled if self.layers is not None else set()
         for node in reversed(order):
             op = node._primitive
-            if op is None or not needed[node]:
+            if op is None or not needed[node] or node in handled:
                 continue
             parents = node._parents
             live = [i for i, p in enumerate(parents) if needed[p]]
             rule = self.rule_formats(op, len(parents))
             g = self.gradient(self.terms.pop(node))
-            if self.layers is not None and self.layers.backward(self, node, g, needed):
+            if self.layers is not None and self.layers.backward(self, node, g):
                 continue
             args = [g, self.value(node), *(self.value(p) for p in parents)]
             if rule is not None:
@@ -243,6 +258,8 @@ class _Builder:
         for p in dict.fromkeys(self.trace.params):
             if p in self.terms:
                 self.out.grads.append((p, self.total(self.terms[p])))
+        if self.layers is not None:
+            self.out.blocks = self.layers.blocks
 
     def total(self, terms: list[tuple[str, bool, bool]]) -> str:
         """A parameter's gradient: its terms' sum (in a numpy program, summed over the samples

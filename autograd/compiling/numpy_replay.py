@@ -20,7 +20,7 @@ from autograd.compiling.codetext import compile_function, unpack
 from autograd.engine import Value
 from autograd.primitives import COS, EXP, LOG, SIGMOID, SIN, SQRT, TANH
 
-_SMALL = 256  # samples up to which a layer's matrix products use numpy's @
+_SLICE = 200_000  # multiply-adds per matrix product, at most (see _numpy_runtime)
 
 
 def load_numpy() -> ModuleType | None:
@@ -32,25 +32,28 @@ def load_numpy() -> ModuleType | None:
     return numpy
 
 
-def vector_function(
-    program: Program, externals: list[Value], np: ModuleType
-) -> Callable[..., Any] | None:
+def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
     """The program on numpy arrays, one element per sample, reading E in the order of
-    `externals` (the loop's); None if it reads other Values."""
-    if set(program.externals) != set(externals):
-        return None
-    names = {v: f"e{k}" for k, v in enumerate(program.externals)}
+    program.externals. It returns (ok, the loss summed over the samples, the gradients as a
+    list of floats in the order of `vector_params(program)`)."""
     lines = [
         "def replay(D, E, seed, n):",
         *unpack([f"d{j}" for j in range(program.n_data)], "D"),
-        *unpack([names[v] for v in externals], "E"),
+        *unpack([f"e{k}" for k in range(len(program.externals))], "E"),
     ]
     lines.append("    ok = True")
     lines += [f"    {line}" for line in program.lines]
+    blocks = "".join(f"{name}, " for name, _ in program.blocks)
     grads = "".join(f"{g}, " for _, g in program.grads)
-    lines.append(f"    return ok, _total({program.loss}, n), ({grads})")
+    lines.append(f"    return ok, _total({program.loss}, n), _flat(({blocks}), ({grads}))")
     namespace = {**_numpy_runtime(np), **program.namer.namespace}
     return compile_function("\n".join(lines) + "\n", namespace, "<batched step, numpy>")
+
+
+def vector_params(program: Program) -> list[Value]:
+    """The parameter of each gradient a numpy program returns (one may come more than once:
+    its gradients add up)."""
+    return [w for _, ws in program.blocks for w in ws] + [p for p, _ in program.grads]
 
 
 def numpy_function(fn: Any, np: ModuleType) -> Any:
@@ -100,22 +103,43 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
             out[i] = x
         return out
 
+    def ones(x: Any) -> Any:  # x with a row of ones under it (the bias's input)
+        out = np.empty((x.shape[0] + 1, x.shape[1]))
+        out[:-1] = x
+        out[-1] = 1.0
+        return out
+
     # NOTE: numpy's @ hands a large product to a multi-threaded BLAS, whose threads wait for
     # each other by spinning: on a busy machine (ours: 2 cores, several processes) that cost up
-    # to a hundred times the product's CPU time. Large products go to einsum, single-threaded.
-    def product(w: Any, x: Any) -> Any:  # W @ X
-        return w @ x if x.shape[1] <= _SMALL else np.einsum("ij,jn->in", w, x)
+    # to a hundred times the product's CPU time. OpenBLAS runs a product on one thread below
+    # about 260,000 multiply-adds (m * n * k), so large products are made of such slices, each
+    # one `@` (einsum, the other single-threaded way, is 3-5 times slower than BLAS).
+    def columns(a: Any, b: Any) -> Any:  # A @ B, B's columns (the samples) a slice at a time
+        width = max(1, _SLICE // (a.shape[0] * a.shape[1]))
+        if b.shape[1] <= width:
+            return a @ b
+        out = np.empty((a.shape[0], b.shape[1]))
+        for i in range(0, b.shape[1], width):
+            np.matmul(a, b[:, i : i + width], out=out[:, i : i + width])
+        return out
 
-    def product_nt(g: Any, x: Any) -> Any:  # G @ X.T
-        return g @ x.T if x.shape[1] <= _SMALL else np.einsum("in,jn->ij", g, x)
+    def product_nt(g: Any, x: Any) -> Any:  # G @ X.T, summed over the samples a slice at a time
+        width = max(1, _SLICE // (g.shape[0] * x.shape[0]))
+        if x.shape[1] <= width:
+            return g @ x.T
+        slices = range(0, x.shape[1], width)
+        return sum(g[:, i : i + width] @ x[:, i : i + width].T for i in slices)
 
-    def product_tn(w: Any, g: Any) -> Any:  # W.T @ G
-        return w.T @ g if g.shape[1] <= _SMALL else np.einsum("ji,jn->in", w, g)
+    def flat(blocks: tuple[Any, ...], grads: tuple[float, ...]) -> list[float]:
+        # The weights' gradient matrices row by row, then the other parameters' gradients.
+        return np.concatenate([*(b.ravel() for b in blocks), np.array(grads, float)]).tolist()
 
     return {
-        "_product": product,
+        "_ones": ones,
+        "_flat": flat,
+        "_product": columns,
         "_product_nt": product_nt,
-        "_product_tn": product_tn,
+        "_product_tn": lambda w, g: columns(w.T, g),
         "array": np.array,
         "_rows": rows,
         "where": np.where,
@@ -129,17 +153,22 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
 
 def agrees(
     vector: Callable[..., Any],
+    params: list[Value],
     row: tuple[float, ...],
     externals: list[float],
     seed: float,
-    expected: list[float],
+    loss: float,
+    grads: dict[Value, float],
     np: Any,
 ) -> bool:
-    """Does the numpy program give eager's numbers on this one sample (to 1e-12)?"""
+    """Does the numpy program give eager's loss and gradients on this one sample (to 1e-12)?"""
     try:
         with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
             ok, total, got = vector(np.array([row], dtype=float).T, externals, seed, 1)
     except Exception:
         return False
-    pairs = zip([total, *got], expected)
+    summed: dict[Value, float] = {}
+    for p, g in zip(params, got):
+        summed[p] = summed.get(p, 0.0) + g
+    pairs = [(total, loss), *((summed[p], grads[p]) for p in summed)]
     return bool(np.all(ok)) and all(math.isclose(a, b, rel_tol=1e-12) for a, b in pairs)
