@@ -39,8 +39,8 @@ class CompiledStep:
     def __init__(
         self,
         weights: list[float],
-        xs: list[list[float]],
-        ys: list[int],
+        xs: Any,  # lists (or, for a batched step, numpy arrays too)
+        ys: Any,
         batch: bool = False,
         numpy: bool | None = None,
         sizes: list[int] = SIZES,

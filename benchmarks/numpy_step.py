@@ -62,13 +62,17 @@ class HandNumpyStep:
 CASES = [([2, 16, 16, 1], 100), ([2, 16, 16, 1], 10_000), ([2, 64, 64, 1], 100)]
 
 
-def run(repeats: int, cases: list[tuple[list[int], int]] = CASES) -> list[Row]:
+def run(repeats: int, cases: list[tuple[list[int], int]] = CASES, arrays: bool = True) -> list[Row]:
+    """The cases, chainrule's data given as numpy arrays (arrays=False: as lists, which each
+    call converts)."""
     rows = []
     for sizes, n in cases:
         xs, ys = make_moons(n)
         weights = initial_weights(sizes=sizes)
+        # The data as the hand-written step holds it: numpy arrays, made once.
+        data_x, data_y = (np.array(xs), np.array(ys)) if arrays else (xs, ys)
         steps: dict[str, Callable[[int], float]] = {
-            "chainrule": CompiledStep(weights, xs, ys, batch=True, numpy=True, sizes=sizes),
+            "chainrule": CompiledStep(weights, data_x, data_y, batch=True, numpy=True, sizes=sizes),
             "floor": HandNumpyStep(weights, xs, ys, sizes),
         }
         losses = {name: [step(0)] for name, step in steps.items()}

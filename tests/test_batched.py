@@ -139,6 +139,11 @@ def test_columns_can_be_numpy_arrays_and_ragged_samples_are_grouped(numpy: bool 
     ys = np.array([1.0, 0.0])
     expected = (2 - 1) ** 2 + (4 - 1) ** 2 + 1.0**2 + 2.0**2
     assert step(xs, ys) == pytest.approx(expected)
+    assert step(xs.tolist(), ys.tolist()) == pytest.approx(expected)
+    assert step(xs.astype(int), ys) == pytest.approx(1 + 9 + 0 + 4)
+    assert step.traces == 1  # an array's rows and lists of the same length: one shape
+    with pytest.raises(TypeError, match="got bool"):
+        step(xs, np.array([True, False]))  # a bool array is refused, as a list of bools is
     ragged = [[1.0], [1.0, 2.0], [3.0]]
     assert step(ragged, [0.0, 0.0, 1.0]) == pytest.approx(4 + 4 + 16 + 25)
     assert step.traces == 2  # pairs (as the array's rows) and single numbers: two shapes
@@ -271,11 +276,11 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
     forward = "where((M0 <= 0), 0.0, M0)" if activation == "relu" else "F0(M0)"
     for line in [
         f"A0 = {forward}",
-        "X1 = _ones(A0)",
+        "X1 = A0",
         "W1 = Ea[24:96].reshape(8, 9)",
         "GX1 = _product_tn(W1[:, :8], GA1)",
         "GA0 = ",
-        "GW0 = _product_nt(GA0, X0)",
+        "GW0 = _with_sums(_product_nt(GA0, X0), GA0)",
         "_flat((GW2, GW1, GW0, ), ())",
     ]:
         assert line in source, (line, source)
@@ -317,8 +322,9 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     numpy: bool | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two layers written with dot by hand: the first with a bias per unit, the second without.
-    # With numpy each is one matrix product (the bias a weight read against a row of ones), and
-    # the numpy program is the one that runs: it agreed with eager code, or it would be dropped.
+    # With numpy each is one matrix product (the bias a last column of W, added to each
+    # output), and the numpy program is the one that runs: it agreed with eager code, or it
+    # would be dropped.
     pytest.importorskip("numpy")
     sources = numpy_sources(monkeypatch)
     verdicts: list[bool] = []
@@ -352,7 +358,7 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     if numpy is None:
         (source,) = sources
         assert source.count("_product(") == 2, source
-        assert "X0 = _rows(n, d0, d1, 1.0)" in source, source
+        assert "X0 = _rows(n, d0, d1)" in source, source
         assert verdicts == [True]
     else:
         assert sources == verdicts == []

@@ -77,31 +77,30 @@ class BatchedStep(Step):
         return f"BatchedStep({self.name()}, {self.reduction}, {mode}, {self.traces} traces)"
 
     def __call__(self, *columns: Any) -> float:
-        n, groups = _samples(columns)
+        n, groups = _samples(columns, self.np)
         seed = 1.0 / n if self.reduction == "mean" else 1.0
         totals = _Totals()
-        for shape, rows in groups.items():
-            self._group(shape, rows, seed, totals)
+        for shape, samples in groups.items():
+            self._group(shape, samples, seed, totals)
         totals.write()
         return totals.loss * (1.0 / n) if self.reduction == "mean" else totals.loss
 
-    def _group(self, shape: Any, rows: list[tuple[float, ...]], seed: float, t: _Totals) -> None:
+    def _group(self, shape: Any, samples: _Samples, seed: float, t: _Totals) -> None:
         """Every sample of one shape: through the cached variants, tracing where none fits."""
         variants = self.cache.setdefault(shape, [])
         self.cache.move_to_end(shape)
-        array = self.np.array(rows, dtype=float).T if self.np is not None and rows else None
-        todo = list(range(len(rows)))
+        todo = list(range(samples.count))
         tried = 0
         while todo:
             if variants is None:
                 for i in todo:
-                    self._eager(shape, rows[i], seed, t)
+                    self._eager(shape, samples.rows[i], seed, t)
                 return
             if tried < len(variants):
-                todo = self._replay(variants[tried], todo, rows, array, shape, seed, t)
+                todo = self._replay(variants[tried], todo, samples, shape, seed, t)
                 tried += 1
                 continue
-            variant = self._trace(shape, rows[todo[0]], seed, t)
+            variant = self._trace(shape, samples.rows[todo[0]], seed, t)
             todo = todo[1:]
             if variant is None:
                 variants = self.cache[shape] = None
@@ -113,8 +112,7 @@ class BatchedStep(Step):
         self,
         variant: _Variant,
         todo: list[int],
-        rows: list[tuple[float, ...]],
-        array: Any,
+        samples: _Samples,
         shape: Any,
         seed: float,
         t: _Totals,
@@ -123,13 +121,14 @@ class BatchedStep(Step):
         # The slots, not the properties: a replay runs outside any trace (a step called
         # while f is traced runs eagerly), so no hook needs telling, and a step reads and
         # writes every parameter.
-        if variant.vector is not None and array is not None:
+        if variant.vector is not None and samples.array is not None:
             externals = [v._data for v in variant.vector_externals]
             try:
-                return self._vectorized(variant, todo, array, externals, seed, t)
+                return self._vectorized(variant, todo, samples.array, externals, seed, t)
             except Exception as error:  # the Python loop decides, as eager code would
                 self._say_loop(f"numpy met {type(error).__name__} ({error})")
         externals = [v._data for v in variant.externals]
+        rows = samples.rows
         try:
             loss, grads, failed = variant.loop([rows[i] for i in todo], externals, seed)
         except Exception:
@@ -234,8 +233,33 @@ class _Totals:
             p._grad += g
 
 
-def _samples(columns: tuple[Any, ...]) -> tuple[int, dict[Any, list[tuple[float, ...]]]]:
-    """(n, {shape of a sample: its samples' numbers, one tuple per sample})."""
+class _Samples:
+    """The samples of one shape, as one tuple of numbers per sample (for tracing, the loop and
+    eager code) and, with numpy, as an array with a row per number of a sample (for the numpy
+    programs); each made from the other when first asked for."""
+
+    def __init__(self, np: ModuleType | None, rows: Any = None, array: Any = None) -> None:
+        self.np = np
+        self._rows: list[tuple[float, ...]] | None = rows
+        self._array = array
+        self.count: int = len(rows) if rows is not None else array.shape[1]
+
+    @property
+    def rows(self) -> list[tuple[float, ...]]:
+        if self._rows is None:
+            self._rows = [tuple(row) for row in self._array.T.tolist()]
+        return self._rows
+
+    @property
+    def array(self) -> Any:
+        """The array (None without numpy)."""
+        if self._array is None and self.np is not None:
+            self._array = self.np.array(self._rows, dtype=float).T
+        return self._array
+
+
+def _samples(columns: tuple[Any, ...], np: ModuleType | None) -> tuple[int, dict[Any, _Samples]]:
+    """(n, {shape of a sample: its samples})."""
     if not columns:
         raise TypeError("a batched step takes one or more columns of data, one item per sample")
     sizes = set()
@@ -251,29 +275,39 @@ def _samples(columns: tuple[Any, ...]) -> tuple[int, dict[Any, list[tuple[float,
     (n,) = sizes
     if n == 0:
         raise ValueError("a batched step needs at least one sample")
-    fast = [_regular(column) for column in columns]
-    if all(f is not None for f in fast):
-        shape = tuple(f[0] for f in fast)  # type: ignore[index]
-        slots = [slot for f in fast for slot in f[1]]  # type: ignore[index]
-        return n, {shape: list(zip(*slots))}
+    fast = [f for f in (_regular(column, np) for column in columns) if f is not None]
+    if len(fast) == len(columns):
+        shape = tuple(f[0] for f in fast)
+        if np is not None:  # each column converted in one call
+            return n, {shape: _Samples(np, array=np.concatenate([f[1] for f in fast]))}
+        slots = [slot for f in fast for slot in f[1]]
+        return n, {shape: _Samples(np, rows=list(zip(*slots)))}
     groups: dict[Any, list[tuple[float, ...]]] = {}
     for sample in zip(*columns):
         shape, flat = flatten(sample)
         groups.setdefault(shape, []).append(tuple(flat))
-    return n, groups
+    return n, {shape: _Samples(np, rows=rows) for shape, rows in groups.items()}
 
 
-def _regular(column: Any) -> tuple[Any, list[list[float]]] | None:
+def _regular(column: Any, np: ModuleType | None) -> tuple[Any, Any] | None:
     """A column of plain numbers, or of equal-length lists of them, as (the shape of one item,
-    one list per number of an item); None for anything else (read sample by sample)."""
+    its numbers with one row per number of an item: a numpy array, or lists without numpy);
+    None for anything else (read sample by sample)."""
+    if np is not None and isinstance(column, np.ndarray) and column.dtype.kind in "fi":
+        if column.ndim == 1:  # numbers, as they are (float or int, never bool: kind "b")
+            return None, column.astype(float)[None, :]
+        if column.ndim == 2 and column.shape[1]:  # equal-length lists of numbers
+            return (False, (None,) * column.shape[1]), column.astype(float).T
     if hasattr(column, "tolist") and hasattr(column, "shape"):
-        column = column.tolist()  # a numpy array
+        column = column.tolist()  # a numpy array of anything else
     if not isinstance(column, (list, tuple)) or not column:
         return None
     first = column[0]
     if type(first) in (float, int):
         if not set(map(type, column)) <= {float, int}:
             return None
+        if np is not None:
+            return None, np.array(column, dtype=float)[None, :]
         return None, [[float(x) for x in column]]
     if type(first) not in (list, tuple) or set(map(type, column)) != {type(first)}:
         return None
@@ -284,6 +318,8 @@ def _regular(column: Any) -> tuple[Any, list[list[float]]] | None:
         return None
     k = len(first)
     shape = (type(first) is tuple, (None,) * k)
+    if np is not None:
+        return shape, np.array(flat, dtype=float).reshape(len(column), k).T
     return shape, [[float(x) for x in flat[j::k]] for j in range(k)]
 
 

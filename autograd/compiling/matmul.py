@@ -8,8 +8,8 @@ the same inputs x_1..x_k (one array each) with weights that are the same for eve
 Stacked, the layer's m outputs are one product W @ X (W: m x k weights, X: k x n samples), and
 its backward pass two more: G @ X.T, the weights' gradients already summed over the samples,
 and W.T @ G, each input's gradient summed over the layer's neurons (G: m x n, the outputs'
-gradients). Neurons with a bias (dot(w, x, b)) carry it as one more weight, read against an
-input that is 1.0 for every sample, so G @ X.T sums the bias's gradient over the samples too.
+gradients). Neurons with a bias (dot(w, x, b)) carry it as one more column of W, added to
+every sample's output; its gradient is G's sum over the samples.
 The sums come out in another order than eager code adds them, which the numpy programs allow
 (they agree with eager to about 1e-15, not bit for bit).
 
@@ -55,7 +55,7 @@ class _Layer:
     index: int
     members: list[Value]  # the dot nodes, in the order f made them
     xs: tuple[Value, ...]
-    biased: bool  # do the members have a bias (read against a row of ones in X)?
+    biased: bool  # do the members have a bias (W's last column)?
     x_rows: _Rows | None = None  # a matrix whose rows are exactly xs, if there is one
     grads: dict[int, str] = field(default_factory=dict)  # row -> its gradient's expression
     waiting: int = 0  # rows whose gradient is still to come
@@ -138,11 +138,9 @@ class Layers:
             return
         layer, i = rows.layer, rows.layer.index
         if layer.x_rows is not None:
-            name = layer.x_rows.name
-            code.emit(f"X{i} = _ones({name})" if layer.biased else f"X{i} = {name}")
+            code.emit(f"X{i} = {layer.x_rows.name}")
         else:
-            xs = ", ".join([code.value(x) for x in layer.xs] + ["1.0"] * layer.biased)
-            code.emit(f"X{i} = _rows(n, {xs})")
+            code.emit(f"X{i} = _rows(n, {', '.join(code.value(x) for x in layer.xs)})")
         weights = [_split(m)[0] for m in layer.members]
         names = [[code.value(w) for w in ws] for ws in weights]
         where = [code.external_index.get(w, -1) for ws in weights for w in ws]
@@ -155,7 +153,11 @@ class Layers:
         else:
             rows_text = "".join("(" + ", ".join(ws) + ",), " for ws in names)
             code.emit(f"W{i} = array(({rows_text}))")
-        code.emit(f"M{i} = _product(W{i}, X{i})")
+        k = len(layer.xs)
+        if layer.biased:
+            code.emit(f"M{i} = _product(W{i}[:, :{k}], X{i}) + W{i}[:, {k}:]")
+        else:
+            code.emit(f"M{i} = _product(W{i}, X{i})")
 
     # ----- backward -------------------------------------------------------------------------
 
@@ -189,7 +191,8 @@ class Layers:
         weights = [_split(m)[0] for m in layer.members]
         flat = [w for ws in weights for w in ws]
         if any(needed[w] for w in flat):
-            code.emit(f"GW{i} = _product_nt({g}, X{i})")
+            gw = f"_product_nt({g}, X{i})"
+            code.emit(f"GW{i} = _with_sums({gw}, {g})" if layer.biased else f"GW{i} = {gw}")
             if all(needed[w] for w in flat):
                 self.blocks.append((f"GW{i}", flat))
             else:

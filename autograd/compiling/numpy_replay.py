@@ -103,11 +103,8 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
             out[i] = x
         return out
 
-    def ones(x: Any) -> Any:  # x with a row of ones under it (the bias's input)
-        out = np.empty((x.shape[0] + 1, x.shape[1]))
-        out[:-1] = x
-        out[-1] = 1.0
-        return out
+    def with_sums(gw: Any, g: Any) -> Any:  # [G @ X.T | G's sum over the samples]: with biases
+        return np.concatenate((gw, g.sum(axis=1, keepdims=True)), axis=1)
 
     # NOTE: numpy's @ hands a large product to a multi-threaded BLAS, whose threads wait for
     # each other by spinning: on a busy machine (ours: 2 cores, several processes) that cost up
@@ -135,7 +132,7 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
         return np.concatenate([*(b.ravel() for b in blocks), np.array(grads, float)]).tolist()
 
     return {
-        "_ones": ones,
+        "_with_sums": with_sums,
         "_flat": flat,
         "_product": columns,
         "_product_nt": product_nt,
