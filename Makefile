@@ -95,4 +95,5 @@ site: $(VENV)/.site-installed
 	$(PY) docs/site/build.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out notebooks/.hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out notebooks/.hypothesis \
+		site build/site

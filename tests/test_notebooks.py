@@ -12,6 +12,7 @@ import importlib.util
 import re
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -42,6 +43,37 @@ def execute(path: Path) -> nbformat.NotebookNode:
     )
     client.execute()
     return nb
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def stable_widget_ids(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The notebook with its widgets' model ids numbered, the same on every run.
+
+    The kernel names each widget model with a random id, which the saved widget state, its
+    references (`IPY_MODEL_<id>`) and the outputs that show the widget all carry: so a re-run
+    would change the file. Each id becomes one made from the notebook's name and the model's place
+    in the saved state (the order the run made them), everywhere it appears.
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    shown = [
+        output["data"][WIDGET_VIEW]["model_id"]
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        if WIDGET_VIEW in output.get("data", {})
+    ]
+    ids = list(dict.fromkeys([*state, *shown]))
+    text = nbformat.writes(nb)
+    for place, old in enumerate(ids):
+        text = text.replace(old, uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/widget/{place}").hex)
+    return nbformat.reads(text, as_version=4)
+
+
+def widget_ids(nb: nbformat.NotebookNode) -> list[str]:
+    """The model ids of the notebook's saved widget state."""
+    return sorted(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
 
 
 def images(nb: nbformat.NotebookNode) -> list[str]:
@@ -97,6 +129,34 @@ def test_committed_text_fallbacks_are_clean(path: Path) -> None:
         assert not found, f"{path.name} shows {what} in its text outputs: {found}"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_committed_widget_ids_are_the_stable_ones(path: Path) -> None:
+    # make notebooks writes them (a run's random ids would change the file on every run).
+    nb = nbformat.read(path, as_version=4)
+    assert nbformat.writes(stable_widget_ids(nb, path.name)) == nbformat.writes(nb)
+
+
+def test_stable_widget_ids_rename_a_model_everywhere_it_appears() -> None:
+    def run(model: str, layout: str) -> nbformat.NotebookNode:
+        """A notebook as a run saves one widget (a model and its layout's model)."""
+        nb = nbformat.v4.new_notebook()
+        view = {WIDGET_VIEW: {"model_id": model, "version_major": 2, "version_minor": 1}}
+        output = nbformat.v4.new_output("display_data", data=view)
+        nb.cells.append(nbformat.v4.new_code_cell("w", id="cell", outputs=[output]))
+        state = {layout: {"state": {}}, model: {"state": {"layout": f"IPY_MODEL_{layout}"}}}
+        nb.metadata["widgets"] = {WIDGET_STATE: {"state": state}}
+        return nb
+
+    first = stable_widget_ids(run("a1" * 16, "b2" * 16), "lesson.ipynb")
+    second = stable_widget_ids(run("c3" * 16, "d4" * 16), "lesson.ipynb")
+    assert nbformat.writes(first) == nbformat.writes(second)
+    model = first.cells[0].outputs[0].data[WIDGET_VIEW]["model_id"]
+    (layout,) = set(widget_ids(first)) - {model}
+    state = first.metadata.widgets[WIDGET_STATE]["state"]
+    assert state[model]["state"]["layout"] == f"IPY_MODEL_{layout}"
+    assert "a1a1" not in nbformat.writes(first) and "b2b2" not in nbformat.writes(first)
+
+
 # Lessons that need an optional extra (import name, extra): without it, their run is skipped
 # and says why. CI installs torch, so there they run like the others.
 NEEDS = {"05_from_scalars_to_tensors.ipynb": ("torch", "torch")}
@@ -113,6 +173,9 @@ def test_notebook_runs_and_shows_a_picture(path: Path) -> None:
     skip_without_extra(path)
     nb = execute(path)
     assert images(nb), f"{path.name} shows no SVG or PNG image"
+    # A re-run writes the committed widget ids again, so `make notebooks` leaves them as they are.
+    committed = nbformat.read(path, as_version=4)
+    assert widget_ids(stable_widget_ids(nb, path.name)) == widget_ids(committed)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             # Every graph fits a 1,400 px page (1,050 pt) at the size it is drawn.
@@ -135,7 +198,7 @@ def main() -> None:
             )
             continue
         start = time.perf_counter()
-        nb = execute(path)
+        nb = stable_widget_ids(execute(path), path.name)
         seconds = time.perf_counter() - start
         total += seconds
         nbformat.write(nb, path)

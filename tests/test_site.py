@@ -200,3 +200,52 @@ def test_lesson_06_runs_in_the_browser(site: str, browser: Any) -> None:
     cells = check_ran(run_lesson(browser, site, "06_two_classic_mistakes.ipynb"), site, browser)
     assert svg_pictures(cells)
     assert stepper_count(browser) is not None
+
+
+def stream_text(cells: list[dict[str, Any]]) -> str:
+    return "".join(o["text"] for o in outputs(cells) if o["output_type"] == "stream")
+
+
+def test_lesson_04_runs_pytest_and_hypothesis_on_the_guide_in_the_browser(
+    site: str, browser: Any
+) -> None:
+    cells = check_ran(run_lesson(browser, site, "04_testing_gradients.ipynb"), site, browser)
+    text = stream_text(cells)
+    # The test file of ../docs/gradient-tests.md, run by pytest there: its Hypothesis test too.
+    assert "5 passed" in text and "pytest exit code: 0" in text
+    # The deliberately wrong rules are caught, as on the desktop.
+    assert text.count("disagree") >= 4 and "3 of 4 claims are wrong" in text
+
+
+def test_lesson_03_trains_and_its_playground_plays_in_the_browser(site: str, browser: Any) -> None:
+    from tests.test_playground_lab import READ_PAGE, wait_for
+
+    browser.set_window_size(1400, 1000)
+    cells = check_ran(run_lesson(browser, site, "03_training_an_mlp.ipynb"), site, browser)
+    assert "Adam, lr=0.05: loss after the last step" in stream_text(cells)
+    # The Playground's page is drawn from the kernel's 50 steps, and plays on: frames come, the
+    # kernel's steps go up one per frame and the loss goes down.
+    browser.execute_script("document.querySelector('.cr-playground').scrollIntoView()")
+    start = wait_for("the playground's first drawing", lambda: browser.execute_script(READ_PAGE))
+    assert start["step"] == 50 and start["points"] == 100 and start["message"] == ""
+    browser.execute_script("document.querySelector('.cr-playground .cr-play').click()")
+    first = wait_for(
+        "5 frames", lambda: (p := browser.execute_script(READ_PAGE))["frames"] >= 5 and p
+    )
+    later = wait_for(
+        "40 more frames",
+        lambda: (p := browser.execute_script(READ_PAGE))["frames"] >= first["frames"] + 40 and p,
+    )
+    assert later["playing"] and later["step"] > first["step"] > start["step"]
+    assert later["loss"] < first["loss"] < start["loss"]
+    steps = [step for _, step in later["drawn"]]
+    assert steps == list(range(steps[0], steps[0] + len(steps)))
+    print(f"the playground in the site: {later['fps']:.1f} frames/s")
+
+
+def test_lesson_07_compiles_and_trains_in_the_browser(site: str, browser: Any) -> None:
+    cells = check_ran(run_lesson(browser, site, "07_compiled_training.ipynb"), site, browser)
+    text = stream_text(cells)
+    # The compiled step's loss and gradients equal eager's, step by step, and it learns.
+    assert text.count("equal to eager's: True") >= 3 and "equal to eager's: False" not in text
+    assert "traces of f: 1" in text and "accuracy on the 10,000 points: 0.9" in text

@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,11 @@ PYODIDE_CORE = [
 VIZ_JS = "viz-global.js"  # the build that defines a global `Viz` when evaluated as a script
 
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+# Loaded as the kernel starts. The kernel loads a package when a cell imports it by name, but not
+# when a module imports it later: chainrule for the lessons' own imports (`import autograd` names
+# no package), Hypothesis for lesson 04's test file, which pytest imports, and anywidget for
+# nn.Playground, which imports it as lesson 03 makes one.
+PRELOADED = ["chainrule", "hypothesis", "anywidget"]
 
 
 def run(*command: str | Path, cwd: Path = ROOT) -> None:
@@ -87,6 +93,8 @@ def wheels() -> list[Path]:
         "--only-binary=:all:",
         "--python-version",
         "3.14",
+        "--platform",
+        "any",  # pure wheels only: a wheel compiled for Linux cannot load in Pyodide
         "--require-hashes",
         "-r",
         HERE / "wheels.txt",
@@ -103,39 +111,78 @@ def wheel_metadata(wheel: Path) -> tuple[str, str]:
     return name, version
 
 
+# The widgets' browser halves, which ipywidgets requires but the kernel never imports: the site
+# serves them as JupyterLab extensions (the `site` extra's jupyterlab_widgets and anywidget).
+BROWSER_HALVES = {"widgetsnbextension", "jupyterlab-widgets"}
+
+# Where Pyodide runs: what a wheel's requirement markers are evaluated against.
+PYODIDE = {
+    "python_version": "3.14",
+    "python_full_version": "3.14.2",
+    "sys_platform": "emscripten",
+    "platform_system": "Emscripten",
+    "platform_machine": "wasm32",
+    "implementation_name": "cpython",
+    "os_name": "posix",
+    "extra": "",
+}
+
+
+def requirements(wheel: Path) -> list[str]:
+    """The projects `wheel` requires in Pyodide (its METADATA's Requires-Dist, markers evaluated
+    there), less the widgets' browser halves."""
+    from packaging.requirements import Requirement
+
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(metadata).decode().splitlines()
+    needed = []
+    for line in lines:
+        if line.startswith("Requires-Dist:"):
+            requirement = Requirement(line.removeprefix("Requires-Dist:").strip())
+            if requirement.marker is None or requirement.marker.evaluate(PYODIDE):
+                needed.append(canonical(requirement.name))
+    return [name for name in needed if name not in BROWSER_HALVES]
+
+
+def top_level(wheel: Path) -> list[str]:
+    """The modules `wheel` installs at the top (what `import` names), from its file list."""
+    with zipfile.ZipFile(wheel) as archive:
+        heads = {name.split("/")[0] for name in archive.namelist()}
+    return sorted(
+        head.removesuffix(".py")
+        for head in heads
+        if not head.endswith((".dist-info", ".data", ".pth")) and not head.endswith(".pyi")
+    )
+
+
 def write_lock(core_lock: Path, shipped: list[Path], target: Path) -> list[str]:
     """Pyodide's lock file cut down to the wheels we ship, each pointed at its file and hash.
 
-    chainrule, which the upstream lock does not know, gets an entry of its own. Returns the names
-    of the packages in the new lock.
+    An entry keeps the upstream lock's imports and depends where that lock knows the package and
+    everything it depends on ships here. Otherwise they come from the wheel itself: chainrule,
+    comm, graphviz, Hypothesis and the widgets are not in the upstream lock, and its pytest entry
+    names pytest 6's requirements (atomicwrites, py, ...), which pytest 9 no longer has.
+    Returns the names of the packages in the new lock.
     """
     lock = json.loads(core_lock.read_text())
+    names = {canonical(wheel_metadata(wheel)[0]) for wheel in shipped}
     packages: dict[str, Any] = {}
     for wheel in shipped:
         name, version = wheel_metadata(wheel)
         key = canonical(name)
         entry = dict(lock["packages"].get(key) or {})
-        if key == "chainrule":
-            entry = {
-                "name": "chainrule",
-                "imports": ["autograd", "nn"],
-                "depends": ["graphviz"],
-                "install_dir": "site",
-                "package_type": "package",
-                "unvendored_tests": False,
-            }
-        elif not entry:
-            # ipykernel's comm and draw_dot's graphviz: pure wheels the upstream lock lacks.
-            entry = {
-                "name": name,
-                "imports": [name],
-                "depends": [],
-                "install_dir": "site",
-                "package_type": "package",
-                "unvendored_tests": False,
-            }
         if entry.get("version", version) != version:
             raise SystemExit(f"wheels.txt has {name} {version}, Pyodide's lock {entry['version']}")
+        if not entry or not {canonical(dep) for dep in entry["depends"]} <= names:
+            entry = {
+                "name": name,
+                "imports": top_level(wheel),
+                "depends": requirements(wheel),
+                "install_dir": "site",
+                "package_type": "package",
+                "unvendored_tests": False,
+            }
         entry.update(version=version, file_name=wheel.name, sha256=sha256(wheel))
         packages[key] = entry
     for key, entry in packages.items():
@@ -347,7 +394,7 @@ def main() -> None:
     settings = {
         # No PyPI at run time: a package the site lacks fails at once, by name.
         "disablePyPIFallback": True,
-        "loadPyodideOptions": {"packages": ["chainrule"]},
+        "loadPyodideOptions": {"packages": PRELOADED},
     }
     config = {
         "jupyter-lite-schema-version": 0,
