@@ -10,17 +10,13 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser import need
+from tests.browser import jupyter_lab, need
 
 NOTEBOOK = {
     "cells": [
@@ -38,12 +34,6 @@ NOTEBOOK = {
 }
 # No news or update checks: the server is offline, and their pop-up would cover the page.
 NOTIFICATIONS = {"fetchNews": "false", "checkForUpdates": False}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 30.0) -> Any:
@@ -71,53 +61,22 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = root / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps(NOTIFICATIONS))
-    port, token = free_port(), secrets.token_hex(16)
     env = os.environ | {
         "JUPYTER_CONFIG_DIR": str(root / "config"),
         "JUPYTER_RUNTIME_DIR": str(root / "runtime"),
         "JUPYTER_PLATFORM_DIRS": "1",
     }
-    command = [
-        sys.executable,
-        "-m",
-        "jupyter",
-        "lab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
+    token = secrets.token_hex(16)
+    for base in jupyter_lab(
+        root,
+        token,
         f"--ServerApp.root_dir={root}",
         f"--LabApp.user_settings_dir={root / 'settings'}",
         f"--LabApp.workspaces_dir={root / 'workspaces'}",
         "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run cells and ask the kernel
-    ]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    log = (root / "server.log").open("w")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-    def ready() -> bool:
-        if server.poll() is not None:
-            pytest.fail(f"jupyter lab exited: {(root / 'server.log').read_text()[-2000:]}")
-        try:
-            url = f"http://127.0.0.1:{port}/api/status?token={token}"
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    try:
-        wait_for("jupyter lab to answer", ready, timeout=60)
-        yield f"http://127.0.0.1:{port}/lab/tree/playground.ipynb?token={token}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        env=env,
+    ):
+        yield f"{base}/lab/tree/playground.ipynb?token={token}"
 
 
 KERNEL_IDLE = """

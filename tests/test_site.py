@@ -12,8 +12,6 @@ import functools
 import http.server
 import json
 import re
-import shutil
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.browser import chromium
 
 pytestmark = pytest.mark.site
 
@@ -71,38 +71,15 @@ def site() -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """Headless Chromium that can reach 127.0.0.1 only: any other host fails to resolve."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium = shutil.which("chromium")
-    driver_path = shutil.which("chromedriver")
-    assert chromium and driver_path, "Debian: apt-get install chromium chromium-driver"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tempfile.mkdtemp(prefix="chainrule-site-")
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        f"--user-data-dir={profile}",
+    """Headless Chromium (tests/browser.py) that can reach 127.0.0.1 only: any other host fails
+    to resolve. It keeps its network log, and waits for a lesson as long as a lesson may take."""
+    for driver in chromium(
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1", network_log=True
     ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_script_timeout(LESSON_TIMEOUT)
-    # The client's own read timeout (120 s by default) must outlast a lesson too.
-    driver.command_executor._client_config.timeout = LESSON_TIMEOUT + 60
-    try:
+        driver.set_script_timeout(LESSON_TIMEOUT)
+        # The client's own read timeout (120 s by default) must outlast a lesson too.
+        driver.command_executor._client_config.timeout = LESSON_TIMEOUT + 60
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def requested(driver: Any) -> set[str]:
