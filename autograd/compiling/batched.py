@@ -168,7 +168,7 @@ class BatchedStep(Step):
     def _eager(self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals) -> None:
         root = check_root(self.f(*unflatten(shape, row)))
         grads = backprop(root, seed)
-        t.add(root.data, self.params, [grads.get(p) for p in self.params])
+        t.add_eager(root.data, self.params, grads)
 
     def _trace(
         self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals
@@ -178,7 +178,7 @@ class BatchedStep(Step):
         record = trace(self.f, self.params, unflatten(shape, row))
         root = check_root(record.root)
         grads = backprop(root, seed)
-        t.add(root.data, self.params, [grads.get(p) for p in self.params])
+        t.add_eager(root.data, self.params, grads)
         if record.untraceable is not None:
             eager = "this batched step runs eagerly, sample by sample, for samples of this shape"
             self.warn(untraceable(record.untraceable, eager))
@@ -211,12 +211,14 @@ class _Totals:
         self.loss = 0.0
         self.parts: list[tuple[Sequence[Value], Sequence[float]]] = []
 
-    def add(self, loss: float, params: Sequence[Value], grads: Sequence[float | None]) -> None:
+    def add(self, loss: float, params: Sequence[Value], grads: Sequence[float]) -> None:
         self.loss += loss
-        if any(g is None for g in grads):  # (eager: a parameter f's graph does not reach)
-            kept = [(p, g) for p, g in zip(params, grads) if g is not None]
-            params, grads = [p for p, _ in kept], [g for _, g in kept]
-        self.parts.append((params, grads))  # type: ignore[arg-type]  # (no None left)
+        self.parts.append((params, grads))
+
+    def add_eager(self, loss: float, params: list[Value], grads: dict[Value, float]) -> None:
+        """An eager sample's loss and gradients (for the parameters its graph reaches)."""
+        reached = [p for p in params if p in grads]
+        self.add(loss, reached, [grads[p] for p in reached])
 
     def write(self) -> None:
         """Add the gradients into the parameters' .grad (the slot: no trace runs here, see

@@ -11,6 +11,7 @@ layer one matrix product (matmul).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -20,6 +21,7 @@ from autograd.compiling.codetext import compile_function, unpack
 from autograd.engine import Value
 from autograd.primitives import COS, EXP, LOG, SIGMOID, SIN, SQRT, TANH
 
+_EXTERNAL = re.compile(r"\be\d+\b")  # the names of E's numbers in generated code
 _SLICE = 200_000  # multiply-adds per matrix product, at most (see _numpy_runtime)
 
 
@@ -36,16 +38,22 @@ def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
     """The program on numpy arrays, one element per sample, reading E in the order of
     program.externals. It returns (ok, the loss summed over the samples, the gradients as a
     list of floats in the order of `vector_params(program)`)."""
+    blocks = "".join(f"{name}, " for name, _ in program.blocks)
+    grads = "".join(f"{g}, " for _, g in program.grads)
+    body = [
+        "    ok = True",
+        *(f"    {line}" for line in program.lines),
+        f"    return ok, _total({program.loss}, n), _flat(({blocks}), ({grads}))",
+    ]
+    # E's numbers one by one only if the body reads them so (not only as layers' weights)
+    reads_e = any(_EXTERNAL.search(line) for line in body)
+    externals = [f"e{k}" for k in range(len(program.externals))] if reads_e else []
     lines = [
         "def replay(D, E, seed, n):",
         *unpack([f"d{j}" for j in range(program.n_data)], "D"),
-        *unpack([f"e{k}" for k in range(len(program.externals))], "E"),
+        *unpack(externals, "E"),
+        *body,
     ]
-    lines.append("    ok = True")
-    lines += [f"    {line}" for line in program.lines]
-    blocks = "".join(f"{name}, " for name, _ in program.blocks)
-    grads = "".join(f"{g}, " for _, g in program.grads)
-    lines.append(f"    return ok, _total({program.loss}, n), _flat(({blocks}), ({grads}))")
     namespace = {**_numpy_runtime(np), **program.namer.namespace}
     return compile_function("\n".join(lines) + "\n", namespace, "<batched step, numpy>")
 
