@@ -380,3 +380,59 @@ def test_a_step_that_leaves_numpy_for_the_python_loop_says_so_once_with_the_reas
         warnings.simplefilter("error")  # said once per step
         with pytest.raises(OverflowError):
             step([1.0, 1000.0])
+
+
+# ----- never silently wrong (issue 20) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", [{1.0: "a", 2.0: "b"}, {1.0, 2.0}, frozenset({1.0})])
+def test_a_dict_or_set_column_is_refused_naming_compile_grad_and_the_column(column: Any) -> None:
+    w = Value(1.0)
+    step = compile_grad(lambda x, y: w * x * y, [w], batch="sum")
+    kind = type(column).__name__
+    with pytest.raises(TypeError, match=rf"compile_grad: .*column 1 is a {kind}"):
+        step([1.0] * len(column), column)
+    assert w.grad == 0.0
+    assert step.traces == 0
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_a_weight_replaced_in_the_model_is_traced_again(numpy: bool | None) -> None:
+    xs, ys = make_moons(20, noise=0.1, seed=0)
+    eager_model, model = models([4, 1])
+    step = compile_grad(lambda x, y: mse_loss(model(x), y), model, batch="mean", numpy=numpy)
+    step(xs, ys)
+    model.layers[0].neurons[1].w[1] = Value(-3.0)
+    eager_model.layers[0].neurons[1].w[1] = Value(-3.0)
+    model.zero_grad()
+    eager = mse_loss([eager_model(x) for x in xs], ys)
+    eager.backward()
+    check(step(xs, ys), eager, model.parameters(), eager_model.parameters())
+    assert model.layers[0].neurons[1].w[1].grad != 0.0
+    assert step.traces == 2
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_a_branch_on_the_type_of_a_sample_runs_eagerly_and_says_so(numpy: bool | None) -> None:
+    w = Value(3.0)
+
+    def f(x: Any) -> Value:
+        return w * 3 if isinstance(x, float) else w * 2
+
+    step = compile_grad(f, [w], batch="sum", numpy=numpy)
+    with pytest.warns(UntraceableWarning, match="isinstance"):
+        assert step([1.0, 2.0]) == 18.0
+    assert step([1.0, 2.0, 5.0]) == 27.0
+    assert w.grad == 6.0 + 9.0
+
+
+@pytest.mark.parametrize("numpy", MODES)
+def test_columns_of_numpy_scalars_and_of_arrays(numpy: bool | None) -> None:
+    np = pytest.importorskip("numpy")
+    w = Value(2.0)
+    step = compile_grad(lambda x, y: (w * x[0] - y) ** 2, [w], batch="sum", numpy=numpy)
+    rows = [np.array([1.0]), np.array([3.0], dtype=np.float32)]
+    labels = [np.float64(1.0), np.int64(2)]
+    assert step(rows, labels) == (2.0 - 1.0) ** 2 + (6.0 - 2.0) ** 2
+    assert step(rows, labels) == (2.0 - 1.0) ** 2 + (6.0 - 2.0) ** 2
+    assert w.grad == 2 * (2 * (2.0 - 1.0) * 1.0 + 2 * (6.0 - 2.0) * 3.0)

@@ -432,7 +432,7 @@ def test_the_value_class_is_not_changed_while_f_is_traced() -> None:
         return w * x
 
     assert compile_grad(f, [w])(2.0) == 2.0
-    assert seen == [original]
+    assert seen == [original, original]  # traced, then run on numbers as eager code runs it
 
 
 def test_a_read_of_a_value_made_outside_f_and_never_used_in_its_graph_is_a_guard() -> None:
@@ -507,3 +507,136 @@ def test_cross_entropy_is_traced_once_whichever_logit_is_largest() -> None:
         eager.backward()
         assert (loss, g) == (eager.data, w.grad)
     assert step.traces == 1
+
+
+# ----- never a graph that is no longer the model, never data the trace saw otherwise (issue 20) --
+
+
+def replaced_weight_run(params_of: Callable[[MLP], Any]) -> None:
+    """A weight replaced in the model between calls: the step gives eager's loss, and the new
+    weight its gradient, where params is read from the model at each call."""
+    xs, ys = two_moons(6)
+    model, eager_model = MLP(2, [4, 1], seed=0), MLP(2, [4, 1], seed=0)
+    step = compile_grad(mse_step(model), params_of(model))
+    for _ in range(2):
+        step(xs, ys)
+    model.layers[0].neurons[0].w[0] = Value(5.0)
+    eager_model.layers[0].neurons[0].w[0] = Value(5.0)
+    model.zero_grad()
+    loss = step(xs, ys)
+    eager = mse_step(eager_model)(xs, ys)
+    eager.backward()
+    assert bits(loss) == bits(eager.data)
+    assert [bits(p.grad) for p in model.parameters()] == [
+        bits(p.grad) for p in eager_model.parameters()
+    ]
+    assert model.layers[0].neurons[0].w[0].grad != 0.0
+    assert step.traces == 2
+    model.zero_grad()
+    assert bits(step(xs, ys)) == bits(eager.data)  # and the new trace replays
+    assert step.traces == 2
+
+
+def test_a_weight_replaced_in_the_model_is_traced_again_when_params_is_the_model() -> None:
+    replaced_weight_run(lambda model: model)
+
+
+def test_a_weight_replaced_in_the_model_is_traced_again_when_params_is_a_function() -> None:
+    replaced_weight_run(lambda model: model.parameters)
+
+
+def test_a_branch_on_the_type_of_the_data_runs_eagerly_and_says_so() -> None:
+    # While tracing, data arrive as Value leaves: isinstance(x, float) goes the other way.
+    w = Value(3.0)
+
+    def f(x: Any) -> Value:
+        return w * 3 if isinstance(x, float) else w * 2
+
+    step = compile_grad(f, [w])
+    with pytest.warns(UntraceableWarning, match="isinstance"):
+        assert step(1.0) == 9.0
+    assert step(1.0) == 9.0
+    assert w.grad == 3.0 + 3.0
+
+
+def test_math_on_the_data_runs_eagerly_and_says_so() -> None:
+    # math.exp(x) calls float(x), which a data leaf refuses while tracing; eager takes floats.
+    w = Value(2.0)
+    step = compile_grad(lambda x: w * math.exp(x), [w])
+    with pytest.warns(UntraceableWarning, match=r"TypeError.*runs eagerly"):
+        assert step(1.0) == 2.0 * math.exp(1.0)
+    assert step(0.0) == 2.0
+    assert w.grad == math.exp(1.0) + 1.0
+
+
+def test_f_written_for_value_leaves_compiles_though_numbers_fail_it() -> None:
+    # x.exp() needs a Value: f(1.0) raises, so the trace is f, and it compiles as before.
+    w = Value(2.0)
+    step = compile_grad(lambda x: w * x.exp(), [w])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [step(1.0), step(0.0)] == [2.0 * math.exp(1.0), 2.0]
+    assert w.grad == math.exp(1.0) + 1.0
+    assert step.traces == 1
+
+
+def test_f_that_fails_on_value_leaves_and_on_numbers_raises_the_traces_error() -> None:
+    w = Value(2.0)
+    step = compile_grad(lambda x: w * x.exp() + [][0], [w])
+    with pytest.raises(IndexError):
+        step(1.0)
+    assert w.grad == 0.0
+
+
+def test_numpy_arrays_and_scalars_are_data_on_the_first_call_and_after() -> None:
+    np = pytest.importorskip("numpy")
+    w = Value(0.5)
+
+    def f(xs: Any, y: Any) -> Value:
+        return sum(((w * x[0] + x[1] - y) ** 2 for x in xs), Value(0.0))
+
+    step = compile_grad(f, [w])
+    for xs, y in [
+        (np.array([[1.0, 2.0], [3.0, -1.0]]), np.float64(0.5)),
+        (np.array([[2.0, 2.0], [1.0, -1.0]]), np.float32(1.5)),
+        (np.array([[1.0, 2.0], [3.0, -1.0]], dtype=np.float32), np.int64(2)),
+    ]:
+        w.grad = 0.0
+        loss = step(xs, y)
+        g = w.grad
+        w.grad = 0.0
+        eager = f(xs, y)
+        eager.backward()
+        assert (bits(loss), bits(g)) == (bits(eager.data), bits(w.grad))
+    assert step.traces == 1
+
+
+def test_float_of_a_parameter_dependent_value_raises_as_eager_code_does() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        out = w * x
+        return out * float(out)
+
+    step = compile_grad(f, [w])
+    for _ in range(2):
+        with pytest.raises(TypeError, match=r"float\(\) of a Value.*v\.data or v\.item\(\)"):
+            step(1.0)
+    assert w.grad == 0.0
+
+
+def test_float_under_no_grad_of_a_parameter_dependent_value_runs_eagerly_and_warns() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        out = w * x
+        with no_grad():
+            scale = float(out)
+        return out * scale
+
+    step = compile_grad(f, [w])
+    with pytest.warns(UntraceableWarning, match="runs eagerly"):
+        assert step(1.0) == 4.0
+    w.data = 3.0
+    assert step(1.0) == 9.0
+    assert w.grad == 2.0 + 3.0

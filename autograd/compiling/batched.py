@@ -33,8 +33,8 @@ from autograd.compiling.numpy_replay import (
     vector_function,
     vector_params,
 )
-from autograd.compiling.step import DISAGREED, Step, check_root, untraceable
-from autograd.compiling.tracing import Trace, backprop, flatten, trace, unflatten
+from autograd.compiling.step import DISAGREED, Params, Step, check_root
+from autograd.compiling.tracing import Trace, backprop, flatten, unflatten
 from autograd.engine import Value
 
 _INSTALL = "pip install 'chainrule[fast]' (or numpy)"
@@ -61,9 +61,10 @@ class BatchedStep(Step):
     cache maps a shape of one sample to its variants (one per way the guards came out)."""
 
     warn_depth = 4  # warn, _trace, _group, __call__
+    eagerly = "this batched step runs eagerly, sample by sample, for samples of this shape"
 
     def __init__(
-        self, f: Callable[..., Value], params: list[Value], reduction: str, numpy: bool | None
+        self, f: Callable[..., Value], params: Params, reduction: str, numpy: bool | None
     ) -> None:
         super().__init__(f, params)
         self.reduction = reduction
@@ -77,6 +78,7 @@ class BatchedStep(Step):
         return f"BatchedStep({self.name()}, {self.reduction}, {mode}, {self.traces} traces)"
 
     def __call__(self, *columns: Any) -> float:
+        self.refresh_params()
         n, groups = _samples(columns, self.np)
         seed = 1.0 / n if self.reduction == "mean" else 1.0
         totals = _Totals()
@@ -174,14 +176,10 @@ class BatchedStep(Step):
         self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals
     ) -> _Variant | None:
         """Trace one sample (its eager result goes into t), and compile its variant."""
-        self.traces += 1
-        record = trace(self.f, self.params, unflatten(shape, row))
-        root = check_root(record.root)
-        grads = backprop(root, seed)
+        sample = unflatten(shape, row)
+        record, root, grads = self.trace_checked(sample, sample, seed)
         t.add_eager(root.data, self.params, grads)
-        if record.untraceable is not None:
-            eager = "this batched step runs eagerly, sample by sample, for samples of this shape"
-            self.warn(untraceable(record.untraceable, eager))
+        if record is None:
             return None
         variant = _compile(record, row, seed, root.data, grads, self.np)
         if variant is None:
@@ -266,10 +264,14 @@ def _samples(columns: tuple[Any, ...], np: ModuleType | None) -> tuple[int, dict
         raise TypeError("a batched step takes one or more columns of data, one item per sample")
     sizes = set()
     for i, column in enumerate(columns):
-        if isinstance(column, (str, bytes)) or not hasattr(column, "__len__"):
+        # NOTE: a dict or a set has a length too, but no order of samples: zip() would read
+        # a dict's keys, a set in hash order.
+        if isinstance(column, (str, bytes)) or not (
+            isinstance(column, Sequence) or hasattr(column, "tolist")
+        ):
             raise TypeError(
-                f"a batched step's columns are sequences with one item per sample; column {i} "
-                f"is a {type(column).__name__}"
+                f"compile_grad: a batched step's columns are sequences (lists, tuples or numpy "
+                f"arrays) with one item per sample; column {i} is a {type(column).__name__}"
             )
         sizes.add(len(column))
     if len(sizes) != 1:

@@ -17,15 +17,15 @@ for bit, or the step is generated again with every op called on floats.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from autograd.compiling.batched import BatchedStep
 from autograd.compiling.codegen import Program, build
 from autograd.compiling.codetext import Namer, compile_function, unpack
-from autograd.compiling.step import DISAGREED, Step, check_root, untraceable
-from autograd.compiling.tracing import Trace, backprop, flatten, trace, tracing
+from autograd.compiling.step import DISAGREED, Params, Step, check_root, same
+from autograd.compiling.tracing import Trace, backprop, flatten, tracing, unflatten
 from autograd.engine import Value
 
 _VARIANTS = 4  # and this many per shape (one per way the guards came out)
@@ -35,7 +35,7 @@ _LARGE = 20_000  # nodes from which a first call says that generating their code
 
 def compile_grad(
     f: Callable[..., Value],
-    params: Iterable[Value],
+    params: Params,
     *,
     batch: str | None = None,
     numpy: bool | None = None,
@@ -51,34 +51,13 @@ def compile_grad(
     """
     if not callable(f):
         raise TypeError(f"compile_grad: f must be callable, got {type(f).__name__}")
-    checked = _check_params(params)
     if batch is None:
         if numpy is not None:
             raise ValueError("compile_grad: numpy= is for batched steps (batch='mean' or 'sum')")
-        return CompiledStep(f, checked)
+        return CompiledStep(f, params)
     if batch not in ("mean", "sum"):
         raise ValueError(f"compile_grad: batch must be None, 'mean' or 'sum', got {batch!r}")
-    return BatchedStep(f, checked, batch, numpy)
-
-
-def _check_params(params: Iterable[Value]) -> list[Value]:
-    """params as a list of distinct leaf Values, in order."""
-    if isinstance(params, Value):
-        raise TypeError("compile_grad: params must be a list of Values, got one Value")
-    out: list[Value] = []
-    seen: set[Value] = set()
-    for i, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"compile_grad: params[{i}] must be a Value, got {type(p).__name__}")
-        if p._primitive is not None:
-            raise ValueError(
-                f"compile_grad: params[{i}] is not a leaf (it was made by {p._op!r}); "
-                f"gradients are taken with respect to leaves, as optimizers take them"
-            )
-        if p not in seen:  # a set: a list's `in` made this quadratic in the parameters
-            seen.add(p)
-            out.append(p)
-    return out
+    return BatchedStep(f, params, batch, numpy)
 
 
 @dataclass
@@ -104,6 +83,7 @@ class CompiledStep(Step):
     def __call__(self, *data: Any) -> float:
         if tracing():  # called by an f being traced: run eagerly, so that its trace sees it all
             return self._eager(data)
+        self.refresh_params()
         shape, flat = flatten(data)
         if shape in self.cache:
             self.cache.move_to_end(shape)
@@ -132,17 +112,9 @@ class CompiledStep(Step):
                 p.grad += grads[p]
 
     def _trace(self, shape: Any, data: tuple[Any, ...], flat: list[float]) -> float:
-        self.traces += 1
-        record = trace(self.f, self.params, data)
-        root = check_root(record.root)
-        grads = backprop(root, 1.0)
-        replays = self.cache.get(shape)
-        if replays is None:  # (a shape that runs eagerly never comes here)
-            replays = self.cache[shape] = []
-        if record.untraceable is not None:
+        record, root, grads = self.trace_checked(unflatten(shape, flat), data, 1.0)
+        if record is None:
             self.cache[shape] = None
-            eager = "this step runs eagerly (as f(*data).backward() does) for data of this shape"
-            self.warn(untraceable(record.untraceable, eager))
         else:
             if len(record.nodes) > _LARGE:
                 _warn_large(len(record.nodes))
@@ -152,6 +124,7 @@ class CompiledStep(Step):
                 self.warn(DISAGREED)
             else:
                 self.source = replay.source
+                replays = self.cache.setdefault(shape, [])  # (an eager shape never comes here)
                 replays.insert(0, replay)
                 del replays[_VARIANTS:]
         self.forget_old_shapes()
@@ -203,14 +176,9 @@ def _compile(
             return None
         result = _run(replay, flat)
         expected = [grads[p] for p in replay.params]
-        if result is not None and _same([result[0], *result[1]], [loss, *expected]):
+        if result is not None and same([result[0], *result[1]], [loss, *expected]):
             return replay
     return None
-
-
-def _same(xs: list[float], ys: list[float]) -> bool:
-    """Bit for bit: the same type and repr (so -0.0 is not 0.0, and nan is nan)."""
-    return all(type(x) is type(y) and repr(x) == repr(y) for x, y in zip(xs, ys))
 
 
 def _python_replay(program: Program) -> _Replay:
