@@ -6,12 +6,13 @@ While `trace` runs f, the Trace is the active trace of this thread's mode record
 and parents (also under `no_grad()`, and for `detach()`: values with no gradient); of every
 comparison of Values (`if s > 0`, max(), sorted()), which becomes a guard, a condition the
 replay checks; and of every read or write of `.data` or `.grad` from outside the engine. A
-read of `.data` (or `float()`) is a guard on that value where it depends only on the data;
-where it depends on a parameter the replay cannot know it, and the trace is marked
-untraceable, naming the line. Nothing else changes: other threads, and the Value class, see
-no trace.
+read of `.data` (or `float()` under no_grad(); with grad mode on float() raises) is a guard
+on that value where it depends only on the data; where it depends on a parameter the replay
+cannot know it, and the trace is marked untraceable, naming the line. Nothing else changes:
+other threads, and the Value class, see no trace.
 
 f receives its data as Value leaves (the data leaves), so a branch on the data is a guard too.
+A branch on their type is not: the step checks each trace against f run on numbers (step.py).
 """
 
 from __future__ import annotations
