@@ -436,3 +436,30 @@ def test_columns_of_numpy_scalars_and_of_arrays(numpy: bool | None) -> None:
     assert step(rows, labels) == (2.0 - 1.0) ** 2 + (6.0 - 2.0) ** 2
     assert step(rows, labels) == (2.0 - 1.0) ** 2 + (6.0 - 2.0) ** 2
     assert w.grad == 2 * (2 * (2.0 - 1.0) * 1.0 + 2 * (6.0 - 2.0) * 3.0)
+
+
+def test_the_plain_per_sample_hinge_loss_runs_as_numpy_layers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The loss, written plainly over three columns: numpy's fused layers, no warning.
+    pytest.importorskip("numpy")
+    sources = numpy_sources(monkeypatch)
+    xs, ys = make_moons(40, noise=0.1, seed=6)
+    x0, x1, t = [x[0] for x in xs], [x[1] for x in xs], signed_labels(ys)
+    eager_model, model = models([8, 8, 1], seed=7)
+    theirs, ours = eager_model.parameters(), model.parameters()
+
+    def loss(x0: Any, x1: Any, t: Any) -> Value:
+        return (1 - t * model([x0, x1])).relu()
+
+    step = compile_grad(loss, ours, batch="mean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = step(x0, x1, t)
+    eager = sum(
+        ((1 - b * eager_model([a, c])).relu() for a, c, b in zip(x0, x1, t)), Value(0.0)
+    ) / len(t)
+    eager.backward()
+    check(got, eager, ours, theirs)
+    (source,) = sources
+    assert "A1 = where((M1 <= 0), 0.0, M1)" in source and "GA0 = " in source, source
