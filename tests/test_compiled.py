@@ -483,11 +483,14 @@ def test_a_large_first_trace_says_it_takes_a_while_and_suggests_batch(
     xs, ys = two_moons(8)
     ys = signed_labels(ys)
     step = compile_grad(hinge_step(model), model.parameters())
-    with pytest.warns(UserWarning, match=r"traced \d+ nodes.*batch='mean'"):
+    with pytest.warns(UserWarning, match=r"traced \d+ nodes.*batch='mean'") as said:
         first = step(xs, ys)
+    assert "so about 1 to 2 s" in str(said[0].message)  # one to two seconds per 10,000 nodes
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # said once, on the trace only
         assert step(xs, ys) == first
+    with pytest.warns(UserWarning, match="so about 15 to 30 s"):
+        compiled._warn_large(150_000)
 
 
 def test_cross_entropy_is_traced_once_whichever_logit_is_largest() -> None:
