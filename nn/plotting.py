@@ -69,7 +69,8 @@ def plot_decision_boundary(
             linewidths=0.5,
             label=f"class {cls}",
         )
-    ax.legend(loc="lower left", fontsize="small")
+    # Beside the axes, not on them: inside, wherever it went, it could hide the boundary.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
     ax.set_aspect("equal")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")

@@ -59,6 +59,28 @@ def test_one_valid_svg_per_step_laid_out_alike(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("renderer")
+def test_each_frame_outlines_the_current_node_and_its_op_as_the_page_does(tmp_path: Path) -> None:
+    o = neuron()
+    page = draw_steps(o)
+    paths = save_frames(o, tmp_path / "frames")
+    checked = 0
+    for step, path in zip(page.steps, paths):
+        outlines = {}
+        for group in ET.parse(path).getroot().iter(SVG + "g"):
+            title = group.find(SVG + "title")
+            shape = group.find(SVG + "polygon")
+            shape = group.find(SVG + "ellipse") if shape is None else shape
+            if group.get("class") == "node" and title is not None and shape is not None:
+                outlines[title.text] = (shape.get("stroke"), shape.get("stroke-width"))
+        red = {name for name, (stroke, _) in outlines.items() if stroke == "#dc2626"}
+        assert red == set(step.focus), step.text
+        for name in step.focus:
+            assert outlines[name][1] == "3", (name, step.text)
+        checked += any(name.endswith("_op") for name in step.focus)
+    assert checked >= len(topological_order(o)) - 5  # every step that runs an op's rule
+
+
+@pytest.mark.usefixtures("renderer")
 def test_png_frames_at_a_chosen_dpi(tmp_path: Path) -> None:
     o = neuron()
     svg = ET.parse(save_frames(o, tmp_path / "svg")[0]).getroot()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from nn import MLP, make_moons
@@ -35,6 +36,10 @@ def test_the_boundary_and_both_classes_are_drawn(tmp_path: Path) -> None:
     assert all(abs(y - 0.25) < 1e-9 for _, y in vertices)
     figure.savefig(tmp_path / "boundary.png")
     assert (tmp_path / "boundary.png").read_bytes().startswith(b"\x89PNG")
+    # The legend stands beside the axes, so it hides nothing inside them (the boundary).
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.x0 > ax.get_window_extent(renderer).x1
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from autograd import RendererNotFoundError, Value, draw_dot, find_renderer, save_png, save_svg
+from autograd.drawing.layout import OUTPUT_AREA_PX, PAGE_PX
 from autograd.drawing.render import png_size
-from autograd.drawing.themes import LR_MAX_DEPTH
 from autograd.drawing.viz import _record_text
 from autograd.engine import topological_order
 from tests.conftest import run_python
@@ -96,16 +96,26 @@ def test_rankdir_is_passed_on() -> None:
     assert '"{x1|data 2|grad -1.5}"' in source
 
 
-def test_deep_graphs_run_top_to_bottom_and_shallow_ones_left_to_right() -> None:
+def test_the_direction_is_the_one_that_fits_the_page() -> None:
     x = Value(0.5, label="x")
     y = x
-    for _ in range(LR_MAX_DEPTH - 1):
+    for _ in range(3):
         y = y.tanh()
-    assert "rankdir=LR" in draw_dot(y).source  # LR_MAX_DEPTH values deep
-    assert "rankdir=TB" in draw_dot(y.tanh()).source
-    assert "rankdir=LR" in draw_dot(y.tanh(), rankdir="LR").source  # the user's choice wins
+    assert "rankdir=LR" in draw_dot(y).source  # four values in a row fit left to right
+    for _ in range(8):
+        y = y.tanh()
+    assert "rankdir=TB" in draw_dot(y).source  # twelve do not
+    assert "rankdir=LR" in draw_dot(y, rankdir="LR").source  # the user's choice wins
     with pytest.raises(ValueError, match="rankdir must be LR, RL, TB or BT, got 'up'"):
         draw_dot(y, rankdir="up")
+    # One sample through MLP(2, [16, 16, 1]) fits neither way: the narrower, with a note that
+    # says so where the reader starts, and what to do.
+    _, sample = mlp_sample()
+    wide = draw_dot(sample).source
+    assert "rankdir=LR" in wide and "labelloc=t" in wide
+    note = rf"About 1,\d\d\d px wide, wider than a notebook's {PAGE_PX} px: draw a part"
+    assert re.search(note, wide)
+    assert "collapse=model.layers" in wide
 
 
 def test_a_node_used_twice_keeps_both_edges() -> None:
@@ -177,6 +187,7 @@ def test_node_limit_says_how_big_and_what_to_do() -> None:
         draw_dot(y, max_nodes=20)
     assert "max_nodes=21" in str(caught.value)
     assert "one neuron" in str(caught.value)
+    assert "collapse=model.layers" in str(caught.value)
     assert len(records(draw_dot(y, max_nodes=21).source)) == 21
 
 
@@ -396,7 +407,7 @@ def test_one_neuron_of_a_big_network_draws_from_new_leaves() -> None:
     out = sum((wi * hi for wi, hi in zip(w, leaves)), Value(0.0, label="b")).relu()
     labels = records(draw_dot(out).source)
     assert len(labels) == len(topological_order(out)) == 16 * 4 + 2
-    assert sum(label.startswith("{h") for label in labels.values()) == 16
+    assert sum(label.lstrip("{").startswith("h") for label in labels.values()) == 16
 
 
 def test_repr_has_no_memory_address() -> None:
@@ -448,10 +459,10 @@ def test_other_graphviz_warnings_still_reach_stderr(
     assert "non-ASCII" not in err
 
 
-# ----- readable at 1,400 px, themes and sizes for slides ----------------------------------------
+# ----- readable in a notebook, themes and sizes for slides --------------------------------------
 
-# A 1,400 px page is 1,050 pt wide (96 px to 72 pt per inch), so a graph that wide shows whole.
-PAGE_PT = 1050
+# JupyterLab's output area at 1,280 px, with the file browser open, is 833 px wide (96 px: 72 pt).
+PAGE_PT = OUTPUT_AREA_PX * 72 / 96
 
 
 def notebook_01_graph() -> Value:
@@ -494,7 +505,7 @@ def svg_size(svg: bytes | str) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("make", [notebook_01_graph, notebook_02_graph, neuron])
-def test_the_lessons_graphs_fit_a_1400_px_page(renderer: str, make: Any) -> None:
+def test_the_lessons_graphs_fit_a_notebook_page(renderer: str, make: Any) -> None:
     root = make()
     graph = draw_dot(root)
     width, _ = svg_size(graph.pipe(format="svg"))
@@ -515,6 +526,7 @@ def test_left_to_right_they_would_not_fit(renderer: str) -> None:
         ("light", "white", "black"),
         ("dark", "#111827", "#e5e7eb"),
         ("transparent", "transparent", "black"),
+        ("transparent-dark", "transparent", "#e5e7eb"),
     ],
 )
 def test_themes_set_background_and_ink(theme: str, background: str, ink: str) -> None:
@@ -531,6 +543,10 @@ def test_a_dark_graph_renders_dark(renderer: str) -> None:
     assert 'fill="#e5e7eb"' in svg
     transparent = draw_dot(neuron(), theme="transparent").pipe(format="svg").decode()
     assert 'fill="white" stroke="none"' not in transparent.split('<g id="node', 1)[0]
+    # For a dark slide: no background, and the dark theme's light ink.
+    for_dark = draw_dot(neuron(), theme="transparent-dark").pipe(format="svg").decode()
+    assert 'fill="#111827" stroke="none"' not in for_dark.split('<g id="node', 1)[0]
+    assert 'fill="#e5e7eb"' in for_dark and 'stroke="#e5e7eb"' in for_dark
 
 
 def test_bad_looks_are_refused_by_name() -> None:
@@ -711,10 +727,34 @@ def test_a_loss_after_the_network_stays_outside() -> None:
     source = draw_dot(loss, collapse=model.layers).source
     # The network's output is Layer 3's now (it is not the root); the loss is made from it and
     # a target, so it and its constants stay outside.
-    assert groups_in(source)["group2"] == r"Layer\ 3|18 values"
+    assert groups_in(source)["group2"].strip("{}") == r"Layer\ 3|18 values"
     labels = sorted(records(source).values())
     assert len(labels) == len(topological_order(loss)) - (80 + 304 + 18)
-    assert any(label.startswith("loss|") for label in labels)
+    assert any(label.lstrip("{").startswith("loss|") for label in labels)
+
+
+def test_a_loss_over_a_batch_collapses_to_a_box_per_layer_and_one_for_the_loss(
+    renderer: str,
+) -> None:
+    from nn import MLP, binary_cross_entropy
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    rng = random.Random(0)
+    points = [[rng.uniform(-1, 1), rng.uniform(-1, 1)] for _ in range(70)]
+    labels = [float(a * b > 0) for a, b in points]
+    loss = binary_cross_entropy([model(p) for p in points], labels, from_logits=True)
+    loss.backward()
+    assert len(topological_order(loss)) == 5518
+    with pytest.raises(ValueError, match="collapse="):
+        draw_dot(loss)
+    graph = draw_dot(loss, collapse=model.layers)  # within max_nodes: it draws 5 boxes and one
+    svg = graph.pipe(format="svg")
+    nodes = svg_nodes(svg)
+    assert [nodes[f"group{i}"][0] for i in range(4)] == ["Layer 1", "Layer 2", "Layer 3", "loss"]
+    assert len(nodes) == 5  # the four boxes and the loss itself
+    drawn = svg_edges(svg)
+    assert drawn[("group2", "group3")] == "70 values"
+    assert svg_size(svg)[0] <= PAGE_PT
 
 
 def test_a_group_of_values_collapses_a_hand_written_neuron() -> None:

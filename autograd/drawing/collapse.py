@@ -13,8 +13,9 @@ and a node belongs to the group when
 A node that qualifies for two groups goes to the first one given. Inputs, and whatever combines
 several groups or a group with outside values (a loss, its targets), stay outside, and so does
 any other op on a group's output alone: a loss's own log or softplus of a network's output is
-the loss's, not the last layer's. Imports only autograd.engine: never nn, which is why a group
-is found by duck typing.
+the loss's, not the last layer's. What is computed after the groups is drawn in full when it
+is small (one sample's loss) and is one box of its own when it is big (a loss over a batch).
+Imports only autograd.engine: never nn, which is why a group is found by duck typing.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from autograd.engine import Value
 
 # The ops that join a node to the group of its parents: what a layer does after its weights.
 LAYER_OPS = frozenset({"+", "relu", "tanh", "sigmoid"})
+
+
+# What follows the groups is drawn in full up to this many values (one sample's loss, to read),
+# and as one box beyond (a loss over a batch: hundreds of values that would swamp the layers).
+AFTER_MAX = 40
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,15 @@ def _join(member: dict[Value, int], node: Value, others: list[Value] | tuple[Val
         member[node] = owners[0]
 
 
+def _after_groups(order: list[Value], member: dict[Value, int]) -> list[Value]:
+    """The results computed from a group's nodes, or from these, that belong to no group."""
+    rest: dict[Value, None] = {}
+    for node in order:
+        if node not in member and any(p in member or p in rest for p in node._parents):
+            rest[node] = None
+    return list(rest)
+
+
 def _group_error(caller: str, group: object) -> str:
     return (
         f"{caller}: a group must be an object with .parameters() (a Module) or a collection of "
@@ -87,8 +102,10 @@ def _group_error(caller: str, group: object) -> str:
     )
 
 
-def assign_groups(order: list[Value], groups: object, caller: str) -> Groups:
-    """The group of each node of `order` (a topological order) by the rules above."""
+def assign_groups(order: list[Value], groups: object, caller: str, after: bool = False) -> Groups:
+    """The group of each node of `order` (a topological order) by the rules above. With `after`,
+    what is computed after the groups (a loss over a batch) becomes one group too when it holds
+    more than AFTER_MAX values, named after the root's label (else "loss")."""
     named = _named_groups(groups, caller)
     member: dict[Value, int] = {}
     parameter: set[Value] = set()
@@ -107,6 +124,11 @@ def assign_groups(order: list[Value], groups: object, caller: str) -> Groups:
             member[node] = direct[0]
         elif node._op in LAYER_OPS:
             _join(member, node, node._parents)
+    if after and order:
+        rest = _after_groups(order, member)
+        if len(rest) > AFTER_MAX:
+            named.append((order[-1].label or "loss", []))
+            member.update(dict.fromkeys(rest, len(named) - 1))
     for node in order:
         if not node._parents and not node.label and node not in member:
             _join(member, node, users.get(node, []))

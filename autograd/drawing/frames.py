@@ -4,8 +4,8 @@ save_frames(root, folder) writes step-001.svg (or .png), step-002.svg, ..., one 
 page draw_steps makes, and captions.txt with each step's sentence. Every record has the same
 fixed size in every frame, so Graphviz lays every frame out alike and nothing moves between
 slides. A frame shows what the page shows, in fills rather than text colours (they read from
-the back of a room): a gradient being summed is amber, a final one green, the current node has
-a red border and the nodes it reads or sends to a blue one.
+the back of a room): a gradient being summed is amber, a final one green, the current node and
+its op have a red border and the nodes it reads or sends to a blue one.
 save_animation(root, path) puts the frames into one SVG that plays them by itself, with the
 captions under the graph (SVG's own animation, SMIL: it plays in browsers, also in an <img>).
 Imports only autograd.engine and the other drawing modules.
@@ -74,13 +74,14 @@ def _frame_graph(
             attrs["fillcolor"] = look.theme.partial_fill
         elif grad_look == "cr-final":
             attrs["fillcolor"] = look.theme.final_fill
-        if name in frame.focus:
-            attrs |= {"color": look.theme.focus, "penwidth": "3"}
-        elif name in frame.targets:
+        if name in frame.targets:
             attrs |= {"color": look.theme.target, "penwidth": "2"}
         if sizes is not None:
             attrs |= {"width": sizes[name][0], "height": sizes[name][1], "fixedsize": "true"}
         extra[name] = attrs
+    # The current node and its op, outlined as the page outlines them.
+    for name in frame.focus:
+        extra.setdefault(name, {}).update(color=look.theme.focus, penwidth="3")
     return build_graph(order, look, timeout, texts=texts, extra=extra, titles=record_titles(order))
 
 

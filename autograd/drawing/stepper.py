@@ -101,9 +101,9 @@ def draw_steps(
     node, then the backward pass, with each gradient shown as it is summed and when it is final.
 
     `rankdir` and `theme` are draw_dot's. The page has previous/next and play buttons, a speed
-    menu, a slider and keys (arrows, Home, End, space), and scrolls the current node into view;
-    `autoplay` starts it playing. Leaves every .grad untouched. Rendering needs a Graphviz
-    program, as draw_dot does.
+    menu, a slider and keys (arrows, Home, End, space), and keeps the current node and the nodes
+    it reads or sends to in view; `autoplay` starts it playing. Leaves every .grad untouched.
+    Rendering needs a Graphviz program, as draw_dot does.
     """
     order, steps = page_steps(root, max_nodes, "draw_steps")
     look = make_look(order, rankdir, theme, None, None)

@@ -1,16 +1,14 @@
-"""How a graph looks: its direction, its theme (light, dark, transparent) and, for slides, a
-size and a resolution. Imports only autograd.engine.
+"""How a graph looks: its direction, its theme (light, dark, and for slides transparent and
+transparent-dark) and, for slides, a size and a resolution. Imports autograd.engine and layout
+(the direction that fits the page).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from autograd.drawing.layout import PAGE_PX, SHRINK_MAX, fitting_rankdir
 from autograd.engine import Value
-
-# A graph at most this many values deep is drawn left to right, a deeper one top to bottom, so
-# that the notebooks' graphs (9 and 12 deep) fit a 1,400 px page without sideways scrolling.
-LR_MAX_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -37,21 +35,23 @@ class Theme:
     final_fill: str
 
 
+LIGHT = Theme(
+    "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
+    "#9ca3af", "#b45309", "#15803d", "#dc2626", "#2563eb", "#fef3c7", "#dcfce7",
+)  # fmt: skip
+DARK = Theme(
+    "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db", "#4c1d95",
+    "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#60a5fa", "#78350f", "#14532d",
+)  # fmt: skip
+
 THEMES = {
-    "light": Theme(
-        "white", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#2563eb", "#fef3c7", "#dcfce7",
-    ),
-    "dark": Theme(
-        "#111827", "#e5e7eb", "#1f2937", "#1e3a8a", "#374151", "#d1d5db", "#4c1d95",
-        "#6b7280", "#fbbf24", "#4ade80", "#f87171", "#60a5fa", "#78350f", "#14532d",
-    ),
-    # Light boxes on no background: readable on a light slide or a mid-tone one.
-    "transparent": Theme(
-        "transparent", "black", "white", "#dbeafe", "#f1f1f1", "#555555", "#ede9fe",
-        "#9ca3af", "#b45309", "#15803d", "#dc2626", "#2563eb", "#fef3c7", "#dcfce7",
-    ),
-}  # fmt: skip
+    "light": LIGHT,
+    "dark": DARK,
+    # No background, for slides: the light theme's black ink and light boxes for a light slide
+    # (or a mid-tone one), the dark theme's light ink and dark boxes for a dark slide.
+    "transparent": replace(LIGHT, background="transparent"),
+    "transparent-dark": replace(DARK, background="transparent"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ class Look:
     theme: Theme
     size: tuple[float, float] | None = None  # inches: the drawing is scaled to fill it
     dpi: float | None = None  # pixels per inch of PNG output
+    # A direction chosen to fit the page: at most this wide (CSS px), a drawing a little wider
+    # is scaled down to fit.
+    page_px: float | None = None
+    # The estimated width (CSS px) of a drawing that does not fit the page even so.
+    too_wide: float | None = None
 
 
 def make_look(
@@ -73,9 +78,15 @@ def make_look(
     boxed: dict[Value, int] | None = None,
 ) -> Look:
     """The Look for draw_dot's arguments, refusing bad ones with a ValueError. `boxed` gives
-    the nodes drawn as one box per group (draw_dot's collapse)."""
+    the nodes drawn as one box per group (draw_dot's collapse). With no `rankdir`, the direction
+    is the one that fits the page (layout.fitting_rankdir)."""
+    page_px = too_wide = None
     if rankdir is None:
-        rankdir = "LR" if _depth(order, boxed or {}) <= LR_MAX_DEPTH else "TB"
+        rankdir, width = fitting_rankdir(order, boxed or {})
+        if width > PAGE_PX * SHRINK_MAX:
+            too_wide = width
+        elif size is None:
+            page_px = PAGE_PX
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir must be LR, RL, TB or BT, got {rankdir!r}")
     if theme not in THEMES:
@@ -86,19 +97,7 @@ def make_look(
         )
     if dpi is not None and not dpi > 0:
         raise ValueError(f"draw_dot: dpi must be a positive number, got {dpi!r}")
-    return Look(rankdir, THEMES[theme], size, dpi)
-
-
-def _depth(order: list[Value], boxed: dict[Value, int]) -> int:
-    """The number of boxes on the longest path from a leaf to the root as drawn (a leaf alone:
-    1), where the members of one group in `boxed` share one box."""
-    depth: dict[Value, int] = {}
-    for node in order:
-        box = boxed.get(node)
-        depth[node] = max(
-            (depth[p] + (box is None or boxed.get(p) != box) for p in node._parents), default=1
-        )
-    return depth[order[-1]] if order else 0
+    return Look(rankdir, THEMES[theme], size, dpi, page_px, too_wide)
 
 
 def graph_attrs(look: Look) -> dict[str, str]:
@@ -112,4 +111,8 @@ def graph_attrs(look: Look) -> dict[str, str]:
     if look.size is not None:
         # "!" scales the drawing up as well as down, so that it fills the size.
         attrs["size"] = f"{look.size[0]:g},{look.size[1]:g}!"
+    elif look.page_px is not None:
+        # Without "!" only down: a drawing wider than the page shrinks to its width (inches,
+        # 96 CSS px each), however tall it is.
+        attrs["size"] = f"{look.page_px / 96:.4g},10000"
     return attrs

@@ -12,6 +12,7 @@ from typing import Any
 
 from autograd.drawing.arithmetic import number, short_name, weighted_sum, wrap
 from autograd.drawing.collapse import Groups, assign_groups
+from autograd.drawing.layout import PAGE_PX
 from autograd.drawing.render import RENDER_TIMEOUT, graph_class
 from autograd.drawing.themes import Look, graph_attrs, make_look
 from autograd.engine import Value, has_grad, topological_order
@@ -49,16 +50,38 @@ def node_names(order: list[Value]) -> dict[Value, str]:
     return {node: f"v{i}" for i, node in enumerate(order)}
 
 
-def check_size(order: list[Value], max_nodes: int | None, caller: str = "draw_dot") -> None:
-    """Raise ValueError when a graph has more Values than max_nodes (None: no limit)."""
-    if max_nodes is not None and len(order) > max_nodes:
+def check_size(
+    order: list[Value],
+    max_nodes: int | None,
+    caller: str = "draw_dot",
+    boxes: Groups | None = None,
+) -> None:
+    """Raise ValueError when a graph would draw more Values than max_nodes (None: no limit),
+    where the members of one group in `boxes` are drawn as one box."""
+    drawn = len(order)
+    if boxes is not None:
+        drawn += len(set(boxes.member.values())) - len(boxes.member)
+    if max_nodes is None or drawn <= max_nodes:
+        return
+    if boxes is not None:
         raise ValueError(
-            f"{caller}: this graph has {len(order)} values, more than max_nodes={max_nodes}. "
-            f"A picture that big is unreadable and may take minutes to lay out. Draw a part: "
-            f"a sub-expression, one sample's forward pass, or one neuron fed new leaves that "
-            f"hold its inputs' values (see README 'Drawing graphs'), or pass "
-            f"max_nodes={len(order)}."
+            f"{caller}: collapsed, this graph still draws {drawn} values, more than "
+            f"max_nodes={max_nodes}. Collapse more of it (a box per layer, not per neuron), "
+            f"draw a part of it, or pass max_nodes={drawn}."
         )
+    collapse = (
+        "; or pass collapse= to draw each module as one box (collapse=model.layers: a box "
+        "per layer)"
+        if caller == "draw_dot"
+        else ""
+    )
+    raise ValueError(
+        f"{caller}: this graph has {drawn} values, more than max_nodes={max_nodes}. "
+        f"A picture that big is unreadable and may take minutes to lay out. Draw a part: "
+        f"a sub-expression, one sample's forward pass, or one neuron fed new leaves that "
+        f"hold its inputs' values (see README 'Drawing graphs'){collapse}; or pass "
+        f"max_nodes={drawn}."
+    )
 
 
 def _texts(node: Value) -> tuple[str, str]:
@@ -126,20 +149,30 @@ def build_graph(
             where = frames[clusters.member[node]]
         attrs = extra.get(names[node], {}) if extra is not None else {}
         # A root made inside a group (a network's output) is drawn as itself too, fed by its box.
-        op = node not in boxed
+        op = None if node in boxed else extra.get(names[node] + "_op", {}) if extra else {}
         _draw_value(where, names[node], node, title_of(node), lines, look, attrs, title_of, op)
     for frame in frames:
         graph.subgraph(frame)
     if boxes is not None:
         _draw_boxes(graph, boxes, look)
     _draw_edges(graph, order, names, boxed)
+    notes = []
+    if look.too_wide is not None:
+        # Said where the reader starts: the top left, which a page too narrow still shows.
+        notes.append(
+            f"About {look.too_wide:,.0f} px wide, wider than a notebook's {PAGE_PX} px: draw a "
+            f"part of it, or pass collapse= (a box per module, such as collapse=model.layers)"
+        )
     if unknown:
         # The answer to "why are all the grads zero?", where the reader needs it.
+        notes.append("grad ?  no backward pass has reached this value yet")
+    if notes:
         graph.attr(
-            label="grad ?  no backward pass has reached this value yet",
+            label="".join(note + "\\l" for note in notes),
             fontsize="10",
             fontcolor=theme.muted,
             labeljust="l",
+            labelloc="t" if look.too_wide is not None else "b",
         )
     return graph
 
@@ -153,10 +186,11 @@ def _draw_value(
     look: Look,
     attrs: dict[str, str],
     title_of: Callable[[Value], str],
-    op: bool = True,
+    op: dict[str, str] | None,
 ) -> None:
     """A Value's record (its title, if any, then `lines`: data and grad), and the small node of
-    the op that made it (unless not `op`). `attrs` are extra DOT attributes of the record."""
+    the op that made it (none where `op` is None). `attrs` and `op` are extra DOT attributes of
+    the record and of the op's node."""
     theme = look.theme
     fields = [_record_text(title), *lines] if title else list(lines)
     # Records stack their lines, whichever way the graph runs: Graphviz lays a record's fields
@@ -166,7 +200,7 @@ def _draw_value(
         label = "{" + label + "}"
     if node._parents:
         graph.node(name, label=label, **attrs)
-        if not op:
+        if op is None:
             return
         graph.node(
             name + "_op",
@@ -176,6 +210,7 @@ def _draw_value(
             height="0.22",
             width="0.3",
             margin="0.02",
+            **op,
         )
     elif node.label:
         # Leaves you labelled are inputs; unlabelled leaves are constants (as_value makes them
@@ -283,8 +318,9 @@ def draw_dot(
     Each record shows the Value's label, data and grad ("grad ?" while no backward pass has
     reached it). Inputs (leaves with a label) are blue and bold, constants (leaves without one)
     grey and dashed, results of ops plain. `rankdir` is Graphviz's: "LR" draws left to right,
-    "TB" top to bottom; None picks LR for a graph at most LR_MAX_DEPTH values deep, else TB.
-    `theme` is "light", "dark" or "transparent" (no background, for slides). `size`, (width,
+    "TB" top to bottom; None chooses (see below).
+    `theme` is "light", "dark", "transparent" (no background, black ink: for light slides) or
+    "transparent-dark" (no background, light ink: for dark slides). `size`, (width,
     height) in inches, scales the drawing to fill it; `dpi` sets the resolution of PNG output
     (`.pipe(format="png")`, save_png).
 
@@ -294,16 +330,21 @@ def draw_dot(
     `model.layers`), a dict from names to them, or lists of Values; collapse says which
     nodes belong to a group. A root made inside a group is drawn as itself too, after its box.
 
-    A graph of more than `max_nodes` Values raises ValueError (None draws any size); `.pipe()`,
+    `rankdir=None` chooses the direction that fits a notebook's page (830 px wide): left to
+    right when that fits, else top to bottom when that fits; a drawing a little too wide is
+    scaled down to the page, and one far too wide says so in a note at its top left.
+
+    A graph that draws more than `max_nodes` Values (a collapsed group counts as one) raises
+    ValueError (None draws any size); `.pipe()`,
     `.render()` and Jupyter's display stop a layout that takes longer than `timeout` seconds
     with TimeoutError.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     order = topological_order(root)
-    check_size(order, max_nodes)
     # NOTE: without collapse or clusters nothing here looks at groups: no cost per node.
-    boxes = None if collapse is None else assign_groups(order, collapse, "draw_dot")
+    boxes = None if collapse is None else assign_groups(order, collapse, "draw_dot", after=True)
+    check_size(order, max_nodes, "draw_dot", boxes)
     frames = None if clusters is None else assign_groups(order, clusters, "draw_dot")
     look = make_look(order, rankdir, theme, size, dpi, None if boxes is None else boxes.member)
     return build_graph(order, look, timeout, boxes=boxes, clusters=frames)

@@ -24,22 +24,54 @@
   let shown = 0;
   let timer = null;
 
-  // Scroll the graph's own box (never the page around it) so that the step's nodes are seen.
-  function follow(names) {
-    if (names.length === 0) return;
-    const view = graph.getBoundingClientRect();
+  // Keep the step's nodes in view: the current node with the nodes it reads or sends to when
+  // they fit in the graph's box together, else the current node. First the graph's own box
+  // scrolls, then, if they are still outside what the reader sees (JupyterLab scrolls the
+  // notebook around the page), the nearest box around the page that scrolls, by what it takes.
+  function bounds(names) {
     let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
     for (const name of names) {
       const r = nodes[name].g.getBoundingClientRect();
       left = Math.min(left, r.left); right = Math.max(right, r.right);
       top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
     }
-    if (left < view.left || right > view.right) {
-      graph.scrollLeft += (left + right) / 2 - (view.left + view.right) / 2;
+    return {left: left, right: right, top: top, bottom: bottom};
+  }
+  // How far to scroll so that [low, high] lies within [start, end]: nothing when it does, else
+  // to its middle (or, `nearest`, by no more than it takes), or to its start when it is longer
+  // than the view.
+  function shift(low, high, start, end, nearest) {
+    if (low >= start && high <= end) return 0;
+    if (high - low > end - start || (nearest && low < start)) return low - start;
+    return nearest ? high - end : (low + high) / 2 - (start + end) / 2;
+  }
+  function scroller(element) {
+    for (let up = element.parentElement; up !== null; up = up.parentElement) {
+      const overflow = getComputedStyle(up).overflowY;
+      if ((overflow === "auto" || overflow === "scroll") && up.scrollHeight > up.clientHeight) {
+        return up;
+      }
     }
-    if (top < view.top || bottom > view.bottom) {
-      graph.scrollTop += (top + bottom) / 2 - (view.top + view.bottom) / 2;
+    return document.scrollingElement;
+  }
+  function follow(focus, targets) {
+    if (focus.length === 0) return;
+    const view = graph.getBoundingClientRect();
+    const width = graph.clientWidth, height = graph.clientHeight;
+    let names = focus.concat(targets);
+    let want = bounds(names);
+    if (want.right - want.left > width || want.bottom - want.top > height) {
+      names = focus;
+      want = bounds(names);
     }
+    graph.scrollLeft += shift(want.left, want.right, view.left, view.left + width, false);
+    graph.scrollTop += shift(want.top, want.bottom, view.top, view.top + height, false);
+    const outer = scroller(box);
+    const area = outer === document.scrollingElement
+      ? {top: 0, bottom: window.innerHeight} : outer.getBoundingClientRect();
+    want = bounds(names);
+    const top = Math.max(area.top, 0), bottom = Math.min(area.bottom, window.innerHeight);
+    outer.scrollTop += shift(want.top, want.bottom, top, bottom, true);
   }
 
   function show(k) {
@@ -58,7 +90,7 @@
     slider.value = k;
     count.textContent = "step " + (k + 1) + " of " + steps.length;
     text.textContent = steps[k].text;
-    follow(steps[k].focus);
+    follow(steps[k].focus, steps[k].targets);
   }
 
   function stop() {
