@@ -614,7 +614,7 @@ def test_an_mlp_sample_collapses_to_a_box_per_layer() -> None:
     model, y = mlp_sample()
     assert len(topological_order(y)) == 404
     source = draw_dot(y, collapse=model.layers).source
-    boxes = groups_in(source)
+    boxes = {name: label.strip("{}") for name, label in groups_in(source).items()}
     # A neuron is its weights, its bias, its dot node (w . x + b) and its activation: Layer 3's
     # one is linear, and its dot node is the output, the root.
     assert boxes == {
@@ -623,13 +623,12 @@ def test_an_mlp_sample_collapses_to_a_box_per_layer() -> None:
         "group2": r"Layer\ 3|18 values",
     }
     # Outside the boxes: the two inputs; the root, Layer 3's, is drawn as itself after its box.
-    assert sorted(records(source).values()) == [
+    assert sorted(label.strip("{}") for label in records(source).values()) == [
         "data 0.3318|grad 1", "x0|data 0.5|grad 1.094", "x1|data -1|grad 0.2153"
     ]  # fmt: skip
     assert 80 + 304 + 18 + 2 == 404
     assert edges_with_labels(source)[("group0", "group1")] == "16 values"
     assert edges_with_labels(source)[("group2", "v403")] == "1 value"
-    assert "rankdir=LR" in source  # five boxes deep as drawn
 
 
 def edges_with_labels(source: str) -> dict[tuple[str, str], str]:
