@@ -643,3 +643,15 @@ def test_float_under_no_grad_of_a_parameter_dependent_value_runs_eagerly_and_war
     w.data = 3.0
     assert step(1.0) == 9.0
     assert w.grad == 2.0 + 3.0
+
+
+def test_a_step_called_inside_a_traced_f_reads_the_models_parameters_too() -> None:
+    model = MLP(1, [1], activation="linear", seed=0)
+    inner = compile_grad(lambda x: model([x]) * 1.0, model)
+    outer = compile_grad(lambda x: model([x]) * inner(x), [model.parameters()[0]])
+    inner(1.0)
+    model.layers[0].neurons[0].b = Value(2.0)
+    model.zero_grad()
+    with pytest.warns(UntraceableWarning):
+        outer(1.0)  # inner runs eagerly here: on the model's new bias
+    assert model.layers[0].neurons[0].b.grad == 1.0

@@ -81,9 +81,9 @@ class CompiledStep(Step):
         return f"CompiledStep({self.name()}, {len(self.params)} params, {self.traces} traces)"
 
     def __call__(self, *data: Any) -> float:
+        self.refresh_params()
         if tracing():  # called by an f being traced: run eagerly, so that its trace sees it all
             return self._eager(data)
-        self.refresh_params()
         shape, flat = flatten(data)
         if shape in self.cache:
             self.cache.move_to_end(shape)
