@@ -30,10 +30,11 @@ lint: venv
 test: lint
 	$(PY) -m pytest
 
-# The edit-test loop (about a minute): lint, types, and the tests that take no notebook kernel,
-# no browser, no rendered frames and no new virtual environment, stopping at the first failure.
+# The edit-test loop (under a minute): lint, types, and the tests that take no notebook kernel,
+# no browser, no rendered frames and no new virtual environment, on every core (pytest-xdist),
+# stopping at the first failure.
 check: lint
-	$(PY) -m pytest -q -x -m 'not slow and not fuzz and not site' \
+	$(PY) -m pytest -q -x -n auto -m 'not slow and not fuzz and not site' \
 		--ignore=tests/test_notebooks.py --ignore=tests/test_stepper.py \
 		--ignore=tests/test_frames.py --ignore=tests/test_lessons_in_lab.py \
 		--ignore=tests/test_playground_lab.py
