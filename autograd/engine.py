@@ -11,6 +11,7 @@ grad(..., create_graph=True), so the derivative of a derivative comes from the s
 from __future__ import annotations
 
 import functools
+import numbers
 import operator
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -392,7 +393,7 @@ def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[
     for what, f in (("forward", forward), ("rule", rule)):
         if not callable(f):
             raise TypeError(f"primitive {name!r}: {what} must be callable, got {f!r}")
-    op = Primitive(name, forward, rule)
+    op = Primitive(name, forward, _checked(rule))
 
     def apply(*args: Value | Number, **consts: Number) -> Value:
         for key, value in consts.items():
@@ -403,6 +404,50 @@ def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[
     apply.__qualname__ = name
     apply.__doc__ = forward.__doc__
     return apply
+
+
+class _TermError(TypeError):
+    """A rule returned a term that is not a number; the pass names the primitive."""
+
+
+def _checked(rule: Rule) -> Rule:
+    """A user's rule, with every term it returns checked to be a number.
+
+    A term that is not one would not fail where it is made: a Value that the rule closes over
+    would land in .grad (the optimizer then fails a step later, far from the cause), a complex
+    number would be summed into a complex gradient, None or a str would fail in a sum that
+    names no op. The built-in rules are not wrapped: their terms are numbers by construction,
+    and backward() on them pays nothing for this.
+    """
+
+    def checked(g: Any, out: Any, *parents: Any, **consts: Any) -> Any:
+        terms = rule(g, out, *parents, **consts)
+        if isinstance(terms, (tuple, list)):  # anything else fails the pass's count of terms
+            for i, term in enumerate(terms):
+                if type(term) is not float and not _is_term(term, floats=type(out) is float):
+                    raise _TermError(_term_refused(term, i, len(terms), type(out) is float))
+        return terms
+
+    return checked
+
+
+def _is_term(term: object, floats: bool) -> bool:
+    """A rule's term is a real number; where the rule gets Values (create_graph) or a compiled
+    step's symbolic values, it may be one of those too (anything a dual function takes)."""
+    if isinstance(term, numbers.Real):
+        return True
+    return not floats and hasattr(term, "_unary")
+
+
+def _term_refused(term: object, i: int, n: int, floats: bool) -> str:
+    where = f"returned {term!r} ({type(term).__name__}) as the term for parent {i + 1} of {n}"
+    if isinstance(term, Value):
+        return (
+            f"{where}: a Value, where the rule was given floats (backward() runs rules on "
+            f"floats). A rule must compute its terms from g, out and the parents it is given, "
+            f"not from a Value it closes over."
+        )
+    return f"{where}: a term must be a real number" + ("" if floats else " or a Value")
 
 
 # ----- building nodes -----------------------------------------------------------------------------
@@ -576,6 +621,8 @@ def backward_pass(
 
 def _rule_failed(op: Primitive, error: Exception) -> Exception:
     """The error a rule raised, of the same type where it can be, naming the primitive."""
+    if isinstance(error, _TermError):
+        return TypeError(f"the rule of primitive {op.name!r} {error}")
     message = f"the rule of primitive {op.name!r} raised {type(error).__name__}: {error}"
     try:
         return type(error)(message)

@@ -125,6 +125,36 @@ def test_a_rule_with_the_wrong_number_of_terms_is_refused_by_name() -> None:
     assert x.grad == 0.0  # nothing was changed
 
 
+@pytest.mark.parametrize(
+    ("term", "kind"),
+    [(Value(2.0), "a Value"), (1j, "complex"), (None, "NoneType"), ("1", "str"), ([1.0], "list")],
+    ids=["value", "complex", "none", "str", "list"],
+)
+def test_a_rule_term_that_is_not_a_number_is_refused_naming_the_primitive(
+    term: object, kind: str
+) -> None:
+    # A rule that closes over a Value (or returns complex, None, a str, a list) is refused
+    # where it runs, not a step later in the optimizer, and nothing is changed.
+    closed = primitive("closed", lambda x: 2 * x, lambda g, out, x: (term,))
+    x = Value(1.5)
+    y = closed(x) * 3
+    runs = (y.backward, closed(x).backward, closed(x.exp()).backward, lambda: grad(y, [x]))
+    for run in runs:
+        with pytest.raises(TypeError, match=rf"rule of primitive 'closed'.*{kind}"):
+            run()
+    assert x.grad == 0.0 and type(x.grad) is not Value
+    if not isinstance(term, Value):  # with create_graph a Value term is a term like any other
+        with pytest.raises(TypeError, match=rf"rule of primitive 'closed'.*{kind}"):
+            grad(y, [x], create_graph=True)
+    # Numbers of any real type are terms: an int, a numpy float.
+    np = pytest.importorskip("numpy")
+    for number in (2, np.float32(2.0), np.float64(2.0)):
+        fine = primitive("fine", lambda x: 2 * x, lambda g, out, x, k=number: (g * k,))
+        z = Value(1.5)
+        fine(z).backward()
+        assert z.grad == 2.0
+
+
 def test_an_error_in_a_users_rule_is_reraised_naming_the_primitive() -> None:
     broken = primitive("broken", lambda x: x, lambda g, out, x: (g / 0.0,))
     x = Value(1.0)
