@@ -302,6 +302,28 @@ def test_cross_entropy_at_the_largest_floats_is_torchs(z: list[float], t: int, l
     assert value == loss
 
 
+@pytest.mark.parametrize(
+    ("z", "t"),
+    [([-math.inf, 0.0], 1), ([0.0, -math.inf], 0), ([-math.inf, 1.0, 2.0], 2), ([-math.inf, 0.0], 0)],
+)
+def test_cross_entropy_with_masked_logits_is_torchs(z: list[float], t: int) -> None:
+    # -inf is the masking idiom: a masked class has probability 0, its logit gets gradient 0,
+    # and the rest is the softmax over the classes left (the loss is inf for a masked target).
+    xs = values(z)
+    loss = cross_entropy(xs, t)
+    grads = grads_of(loss, xs)
+    kept = [i for i, zi in enumerate(z) if zi != -math.inf]
+    if t in kept:
+        assert loss.data == cross_entropy([z[i] for i in kept], kept.index(t)).data
+        assert all(grads[i] == 0.0 for i in range(len(z)) if i not in kept)
+    else:
+        assert loss.data == math.inf
+    torch = pytest.importorskip("torch")
+    value, theirs = torch_value_and_grad(torch.nn.functional.cross_entropy, z, torch.tensor(t))
+    assert loss.data == value
+    assert grads == pytest.approx(theirs, rel=1e-15, abs=1e-300)
+
+
 @pytest.mark.parametrize("targets", [[0, 0, 0], [2], [1, 0]])
 def test_cross_entropy_refuses_one_sample_with_a_list_of_targets(targets: list[int]) -> None:
     # torch raises for cross_entropy(tensor([1., 2., 3.]), tensor([0, 0, 0])) too; reading the
