@@ -143,7 +143,10 @@ def _power_dx(g: Any, x: Any, y: Any) -> Any:
     if _number(y) == 0 and not abs(_number(x)) * sys.float_info.max >= 1:
         return 0.0
     if _number(x) == 0 and y < 1:
-        return g * math.inf  # NOTE: x**y for 0 < y < 1 rises infinitely steeply at 0
+        # NOTE: x**y for 0 < y < 1 rises infinitely steeply at 0: d/dx is +inf. It is written
+        # inf * (1 - x), the same inf, whose own derivative is -inf: the limit of
+        # d2/dx2 = y (y-1) x**(y-2), as PyTorch gives it (a constant inf would give 0).
+        return g * (math.inf * (1.0 - x))
     return g * y * _raise(x, y - 1)
 
 
@@ -153,7 +156,10 @@ def _power_dy(g: Any, out: Any, x: Any, y: Any) -> Any:
         return g * (out * log(x))
     if _number(x) == 0 and y >= 0:
         return g * 0.0  # NOTE: 0**y is 0 for every y > 0 (negative y raised in the forward)
-    return g * math.nan  # NOTE: log of a negative base (or of nan) has no real value
+    # NOTE: log of a negative base (or of nan) has no real value: nan. Written nan * x * y, so
+    # that this term's own derivatives are nan too, as PyTorch's are (a constant nan would
+    # give them 0: a nan turned into a number).
+    return g * (math.nan * x * y)
 
 
 def _exp(x: float) -> float:
@@ -176,9 +182,12 @@ def _sqrt(x: float) -> float:
 
 
 def _sqrt_rule(g: Any, out: Any, x: Any) -> tuple[Any]:
-    # NOTE: sqrt'(0) is +inf, as in PyTorch; Python's float division would raise instead.
+    # NOTE: sqrt'(0) is +inf, as in PyTorch (and -inf at -0.0, IEEE's 1 / (2 * -0.0), as in
+    # PyTorch); Python's float division would raise instead. It is written +-inf * (1 - x),
+    # whose own derivative is -+inf: sqrt''(0), the limit of -1 / (4 x**1.5), as PyTorch
+    # gives it (a constant inf would give 0).
     if _number(out) == 0:
-        return (g * math.inf,)
+        return (g * (math.copysign(math.inf, _number(x)) * (1.0 - x)),)
     return (g / (2.0 * out),)
 
 

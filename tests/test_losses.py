@@ -304,7 +304,12 @@ def test_cross_entropy_at_the_largest_floats_is_torchs(z: list[float], t: int, l
 
 @pytest.mark.parametrize(
     ("z", "t"),
-    [([-math.inf, 0.0], 1), ([0.0, -math.inf], 0), ([-math.inf, 1.0, 2.0], 2), ([-math.inf, 0.0], 0)],
+    [
+        ([-math.inf, 0.0], 1),
+        ([0.0, -math.inf], 0),
+        ([-math.inf, 1.0, 2.0], 2),
+        ([-math.inf, 0.0], 0),
+    ],
 )
 def test_cross_entropy_with_masked_logits_is_torchs(z: list[float], t: int) -> None:
     # -inf is the masking idiom: a masked class has probability 0, its logit gets gradient 0,
