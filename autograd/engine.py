@@ -58,6 +58,11 @@ class _NotComputed(float):
     def __repr__(self) -> str:
         return "0.0"
 
+    def __reduce__(self) -> str:
+        # A copy or a pickle of a Value keeps the marker itself, by its name in this module:
+        # has_grad() tests the marker's identity.
+        return "_UNRECORDED" if self is _UNRECORDED else "_NOT_COMPUTED"
+
 
 _NOT_COMPUTED = _NotComputed(0.0)
 # The grad an op's result starts with under no_grad(): it recorded no history, so backward()

@@ -3,10 +3,13 @@ bad input."""
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
+import pickle
 import sys
 import threading
+from collections.abc import Callable
 from fractions import Fraction
 
 import pytest
@@ -351,6 +354,23 @@ def test_backward_on_a_value_made_under_no_grad_says_so_and_changes_nothing() ->
         d = x.detach()
     d.backward()
     assert d.grad == 1.0
+
+
+@pytest.mark.parametrize(
+    "copy_of", [copy.deepcopy, copy.copy, lambda v: pickle.loads(pickle.dumps(v))]
+)
+def test_a_copy_has_a_grad_exactly_when_the_original_has(copy_of: Callable[[Value], Value]) -> None:
+    fresh, reached = Value(1.5), Value(2.0)
+    (reached * 3).backward()
+    with no_grad():
+        unrecorded = fresh * 2
+    copies = [copy_of(v) for v in (fresh, reached, unrecorded)]
+    assert [has_grad(c) for c in copies] == [False, True, False]
+    assert [c.grad for c in copies] == [0.0, 3.0, 0.0]
+    with pytest.raises(RuntimeError, match="computed under no_grad"):
+        copies[2].backward()  # as the original would
+    copies[0].backward()
+    assert has_grad(copies[0]) and not has_grad(fresh)
 
 
 @pytest.mark.parametrize(
