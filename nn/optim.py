@@ -34,6 +34,20 @@ def lerp(start: float, end: float, weight: float) -> float:
     return end - (end - start) * (1.0 - weight)
 
 
+def _quotient(x: float, y: float) -> float:
+    """x / y, with IEEE's (and torch's) answers where y is 0: nan for 0 / 0, +-inf otherwise.
+
+    NOTE: Python's / raises ZeroDivisionError instead. Adam with eps = 0 divides by 0 where a
+    gradient is 0 (and its v with it); raising there would leave a step half done, some
+    parameters moved and some not. torch moves them all, to nan where it divides 0 by 0.
+    """
+    if y != 0:
+        return x / y
+    if x == 0 or x != x:
+        return math.nan
+    return math.copysign(math.inf, x) * math.copysign(1.0, y)
+
+
 class Optimizer:
     """What SGD and Adam share: the checked parameter list and zero_grad()."""
 
@@ -153,7 +167,7 @@ class Adam(Optimizer):
                 self.v[i] = self.v[i] * beta2 + (1.0 - beta2) * g * g
                 denom = math.sqrt(self.v[i]) / bias_correction2_sqrt + self.eps
                 # (-step_size * m) / denom, in this order: torch's addcdiv multiplies first.
-                p.data += (-step_size * self.m[i]) / denom
+                p.data += _quotient(-step_size * self.m[i], denom)
 
     def __repr__(self) -> str:
         return (

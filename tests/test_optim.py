@@ -324,3 +324,31 @@ def test_reprs() -> None:
     ps = [Value(1.0)]
     assert repr(SGD(ps, lr=0.1, momentum=0.9)) == "SGD(1 parameters, lr=0.1, momentum=0.9)"
     assert repr(Adam(ps)) == "Adam(1 parameters, lr=0.001, betas=(0.9, 0.999), eps=1e-08)"
+
+
+@pytest.mark.parametrize("grads", [[1.0, 0.0], [0.0, -2.0], [0.0, 0.0], [1e-200, 3.0]])
+def test_adam_with_eps_0_updates_every_parameter_or_none_as_torch(grads: list[float]) -> None:
+    # With eps = 0 a zero gradient gives m / (sqrt(v) + 0) = 0 / 0: nan, as torch's division
+    # (and 1e-200 squared is 0 in v: m / 0 is inf). The step must not stop half-way, having
+    # moved some parameters and not others.
+    ws = [Value(0.5), Value(-1.5)]
+    adam = Adam(ws, lr=0.1, eps=0.0)
+    for w, g in zip(ws, grads):
+        w.grad = g
+    adam.step()
+    ours = [w.data for w in ws]
+    assert adam.t == 1
+    for w0, w, g in zip([0.5, -1.5], ours, grads):
+        if g == 0.0:
+            assert math.isnan(w)
+        elif g * g == 0.0:
+            assert w == -math.copysign(math.inf, g)
+        else:
+            assert w == pytest.approx(w0 - 0.1 * math.copysign(1.0, g), rel=1e-12)
+    torch = pytest.importorskip("torch")
+    ts = [torch.tensor(w0, dtype=torch.float64, requires_grad=True) for w0 in (0.5, -1.5)]
+    for t, g in zip(ts, grads):
+        t.grad = torch.tensor(g, dtype=torch.float64)
+    torch.optim.Adam(ts, lr=0.1, eps=0.0).step()
+    theirs = [t.item() for t in ts]
+    assert all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(ours, theirs))
