@@ -156,14 +156,19 @@ class Module:
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read a JSON file written by save() and load_state_dict() it.
 
-        A missing file raises FileNotFoundError; a file that is not valid JSON, ValueError; in
-        every error case the parameters are left exactly as they were.
+        A missing file raises FileNotFoundError; a file that is not valid JSON (or is nested
+        deeper than json can parse), ValueError; in every error case the parameters are left exactly as they were.
         """
         with open(path, encoding="utf-8") as f:
             try:
                 state = json.load(f)
             except ValueError as e:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
                 raise ValueError(f"load: {os.fspath(path)!r} is not valid JSON: {e}") from e
+            except RecursionError:  # json's parser recurses once per [ or {
+                raise ValueError(
+                    f"load: {os.fspath(path)!r} is not valid JSON for a state dict: its lists "
+                    f"or objects are nested too deep for Python's json parser"
+                ) from None
         self.load_state_dict(state)
 
 

@@ -253,6 +253,9 @@ BAD_FILES = [
     ("truncated", lambda text: text[: len(text) // 2], ValueError, "not valid JSON"),
     ("not json", lambda text: "weights: [1, 2]", ValueError, "not valid JSON"),
     ("empty", lambda text: "", ValueError, "not valid JSON"),
+    # json's parser recurses: this deep it would raise RecursionError, not the ValueError.
+    ("nested", lambda text: "[" * 100_000 + "]" * 100_000, ValueError, "not valid JSON.*deep"),
+    ("nested in a key", lambda text: text.replace("[", "[" * 100_000, 1), ValueError, "deep"),
     ("a list", lambda text: "[1.0, 2.0]", TypeError, "expected a dict"),
     ("NaN", edit_json(lambda s: corrupt(s, LAST_B, math.nan)), ValueError, "must be finite"),
     ("extra key", edit_json(lambda s: {**s, "x": 1}), ValueError, "'x'"),
