@@ -157,7 +157,8 @@ class Module:
         """Read a JSON file written by save() and load_state_dict() it.
 
         A missing file raises FileNotFoundError; a file that is not valid JSON (or is nested
-        deeper than json can parse), ValueError; in every error case the parameters are left exactly as they were.
+        deeper than json can parse), ValueError; in every error case the parameters are left
+        exactly as they were.
         """
         with open(path, encoding="utf-8") as f:
             try:

@@ -80,7 +80,8 @@ def from_torch(module: Any) -> MLP:
     Tanh or Sigmoid) between them and none after the last: what to_torch makes of an MLP.
 
     Anything else raises ValueError naming the layer: another kind of layer (Conv, Dropout,
-    BatchNorm, ...), a Linear without bias, mixed activations, sizes that do not chain.
+    BatchNorm, ...), a subclass of Linear or of Sequential (its forward could compute anything),
+    a complex Linear, a Linear without bias, mixed activations, sizes that do not chain.
     from_torch(to_torch(m)) has m's state dict exactly.
     """
     torch = _import_torch("from_torch")
@@ -90,6 +91,11 @@ def from_torch(module: Any) -> MLP:
         raise ValueError(
             f"from_torch takes a torch.nn.Sequential of Linear and activation layers, "
             f"got {type(module).__name__}"
+        )
+    if type(module) is not torch.nn.Sequential:
+        raise ValueError(
+            f"from_torch takes a torch.nn.Sequential, got {type(module).__name__}, a subclass "
+            f"of Sequential: its forward may do anything, so from_torch cannot know the network"
         )
     linears, activation = _read_layers(list(module), torch)
     nouts = [linear.out_features for linear in linears]
@@ -119,11 +125,22 @@ def _read_layers(layers: list[Any], torch: Any) -> tuple[list[Any], str | None]:
     activation = None
     for i, layer in enumerate(layers):
         where = f"from_torch: layer {i} ({type(layer).__name__})"
-        if isinstance(layer, torch.nn.Linear):
+        if isinstance(layer, torch.nn.Linear) and type(layer) is not torch.nn.Linear:
+            raise ValueError(
+                f"{where}: a subclass of Linear, whose forward may compute anything; from_torch "
+                f"reads torch.nn.Linear itself, x @ weight.T + bias"
+            )
+        if type(layer) is torch.nn.Linear:
             nin, nout = layer.in_features, layer.out_features
             where = f"from_torch: layer {i} (Linear({nin} -> {nout}))"
             if layer.bias is None:
                 raise ValueError(f"{where} has no bias; every chainrule neuron has one")
+            for tensor in (layer.weight, layer.bias):
+                if not tensor.dtype.is_floating_point:
+                    raise ValueError(
+                        f"{where} holds {tensor.dtype}; a chainrule Value is a real number, so "
+                        f"from_torch reads Linear layers of a real floating-point dtype"
+                    )
             if linears:
                 j, last = linears[-1]
                 if nin != last.out_features:

@@ -354,6 +354,20 @@ REFUSALS: list[tuple[str, Callable[[Any], Any], str]] = [
         r"layer 0 \(Sequential\): not a Linear",
     ),
     (
+        "a Linear subclass",  # its forward may be anything: here twice Linear's
+        lambda nn: nn.Sequential(
+            type("Doubled", (nn.Linear,), {"forward": lambda m, x: 2 * nn.Linear.forward(m, x)})(
+                2, 1
+            )
+        ),
+        r"layer 0 \(Doubled\): a subclass of Linear.*forward",
+    ),
+    (
+        "a Sequential subclass",
+        lambda nn: type("Skipping", (nn.Sequential,), {"forward": lambda m, x: x})(nn.Linear(2, 2)),
+        r"takes a torch\.nn\.Sequential.*got Skipping, a subclass of Sequential",
+    ),
+    (
         "an activation chainrule lacks",
         lambda nn: nn.Sequential(nn.Linear(2, 3), nn.GELU(), nn.Linear(3, 1)),
         r"layer 1 \(GELU\): not a Linear",
@@ -376,6 +390,14 @@ def test_from_torch_refuses_a_non_finite_weight() -> None:
     with torch.no_grad():
         seq[0].bias[0] = float("nan")
     with pytest.raises(ValueError, match="finite"):
+        from_torch(seq)
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+def test_from_torch_refuses_a_complex_linear_naming_the_dtype(dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    seq = torch.nn.Sequential(torch.nn.Linear(2, 1, dtype=getattr(torch, dtype)))
+    with pytest.raises(ValueError, match=rf"from_torch: layer 0 .*torch\.{dtype}.*real"):
         from_torch(seq)
 
 
