@@ -508,7 +508,7 @@ def test_refuses_the_same_value_twice() -> None:
     [
         (lambda x: 1.0, TypeError, "f must return a Value or a sequence of Values, got float"),
         (lambda x: None, TypeError, "got NoneType"),
-        (lambda x: [x, 2.0], TypeError, r"its output \[1\] is float"),
+        (lambda x: [x, 2.0], TypeError, r"f's output \[1\] must be a Value, got float"),
         (lambda x: [], ValueError, "f returned an empty sequence"),
         (lambda x: [x] * (2 if x.data > 0.5 else 1), ValueError, "f returned 1 outputs"),
         (3.0, TypeError, "f must be callable"),

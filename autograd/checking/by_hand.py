@@ -14,7 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from autograd.checking.report import GradcheckError, number, table
+from autograd.checking.report import GradcheckError, number, table, wrong_type
 from autograd.engine import Value, as_float, grad, topological_order
 
 
@@ -52,12 +52,10 @@ def check_by_hand(
     Value not in the graph raises KeyError; a label that names several nodes, ValueError.
     """
     if not isinstance(output, Value):
-        raise TypeError(f"check_by_hand: output must be a Value, got {type(output).__name__}")
+        raise wrong_type("check_by_hand: output", "must be a Value", output)
     if not isinstance(claimed, Mapping):
-        raise TypeError(
-            f"check_by_hand: claimed must be a dict from nodes or labels to numbers, got "
-            f"{type(claimed).__name__}"
-        )
+        rule = "must be a dict from nodes or labels to numbers"
+        raise wrong_type("check_by_hand: claimed", rule, claimed)
     if not claimed:
         raise ValueError("check_by_hand: claimed is empty: nothing to check")
     for name, tolerance in (("atol", atol), ("rtol", rtol)):
@@ -118,10 +116,7 @@ def _claims(
                 )
             node = nodes[0]
         else:
-            raise TypeError(
-                f"check_by_hand: claimed's keys must be Values or labels, got "
-                f"{type(key).__name__}: {key!r}"
-            )
+            raise wrong_type("check_by_hand: claimed's keys", "must be Values or labels", key)
         if node in claims:
             raise ValueError(f"check_by_hand: {key!r} and {claims[node][0]!r} name the same node")
         claims[node] = (key, as_float(value, f"check_by_hand: the claim for {key!r}"))

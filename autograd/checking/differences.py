@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from itertools import pairwise
 from typing import Any
 
+from autograd.checking.report import wrong_type
 from autograd.engine import Value, grad
 
 # A direction to move the inputs in: (input index, coefficient) pairs. e_i is [(i, 1.0)].
@@ -246,17 +247,11 @@ class Probe:
             outputs = list(out)
             for k, y in enumerate(outputs):
                 if not isinstance(y, Value):
-                    raise TypeError(
-                        f"gradcheck: f must return Values, but its output [{k}] is "
-                        f"{type(y).__name__}: {y!r}"
-                    )
+                    raise wrong_type(f"gradcheck: f's output [{k}]", "must be a Value", y)
             if not outputs:
                 raise ValueError("gradcheck: f returned an empty sequence: nothing to check")
         else:
-            raise TypeError(
-                f"gradcheck: f must return a Value or a sequence of Values, got "
-                f"{type(out).__name__}: {out!r}"
-            )
+            raise wrong_type("gradcheck: f", "must return a Value or a sequence of Values", out)
         if self.n_outputs is None:
             self.n_outputs = len(outputs)
         elif len(outputs) != self.n_outputs:

@@ -27,7 +27,7 @@ from functools import partial
 from typing import Any
 
 from autograd.checking.differences import Direction, Line, Probe, along, compare
-from autograd.checking.report import GradcheckError, Mismatch, mismatch_report
+from autograd.checking.report import GradcheckError, Mismatch, mismatch_report, wrong_type
 from autograd.engine import Number, Value, as_float, dot, enable_grad, grad
 
 # fast=True: how many random directions, and the seed that draws them (every run repeats).
@@ -72,7 +72,7 @@ def gradcheck(
     """
     eps, atol, rtol = _checked_settings(eps, atol, rtol, order, fast, raise_exception)
     if not callable(f):
-        raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}: {f!r}")
+        raise wrong_type("gradcheck: f", "must be callable", f)
     leaves = _leaves(inputs)
     probe = Probe(f, leaves)
     rows: list[Mismatch] = []
@@ -210,10 +210,7 @@ def _gradient_along(firsts: list[Value], u: Direction, leaves: list[Value]) -> l
 def _leaves(inputs: object) -> list[Value]:
     """The Values to move: each Value input itself, a new leaf for each number."""
     if isinstance(inputs, (Value, str, bytes)) or not isinstance(inputs, Iterable):
-        raise TypeError(
-            f"gradcheck: inputs must be a list of numbers or Values, got "
-            f"{type(inputs).__name__}: {inputs!r}"
-        )
+        raise wrong_type("gradcheck: inputs", "must be a list of numbers or Values", inputs)
     leaves: list[Value] = []
     seen: dict[Value, int] = {}
     for i, x in enumerate(inputs):

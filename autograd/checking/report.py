@@ -2,7 +2,7 @@
 
 Imports the standard library only. gradcheck (gradcheck) and check_by_hand
 (by_hand) both raise GradcheckError; `.mismatches` holds the rows of the table as
-data, so a test can assert on them.
+data, so a test can assert on them. Both say what they refuse in one style (wrong_type).
 """
 
 from __future__ import annotations
@@ -14,6 +14,12 @@ from typing import Any
 
 # The most rows a message shows; .mismatches always holds all of them.
 MAX_ROWS = 20
+
+
+def wrong_type(what: str, rule: str, got: object) -> TypeError:
+    """The TypeError for an argument the checks cannot take: what it is, the rule it breaks
+    and what it got, "gradcheck: inputs must be a list of numbers or Values, got str: 'x'"."""
+    return TypeError(f"{what} {rule}, got {type(got).__name__}: {got!r}")
 
 
 class GradcheckError(RuntimeError):
