@@ -307,16 +307,26 @@ def use_renderer(monkeypatch: pytest.MonkeyPatch, renderer: str) -> None:
     monkeypatch.setenv("CHAINRULE_DOT", path)
 
 
+# Whether each outlined node of the step is inside the graph's box: the current node always,
+# the nodes it reads or sends to whenever they fit in the box together with it.
 VISIBLE = """
-const view = document.querySelector('.cr-graph').getBoundingClientRect();
+const graph = document.querySelector('.cr-graph');
+const view = graph.getBoundingClientRect();
+const inside = (r) => r.left >= view.left - 1 && r.right <= view.right + 1 &&
+                      r.top >= view.top - 1 && r.bottom <= view.bottom + 1;
 const out = [];
-for (const g of document.querySelectorAll('g.cr-focus')) {
+let left = Infinity, right = -Infinity, top = Infinity, bottom = -Infinity;
+const all = document.querySelectorAll('g.cr-focus, g.cr-target');
+for (const g of all) {
   const r = g.getBoundingClientRect();
-  out.push(r.left >= view.left - 1 && r.right <= view.right + 1 &&
-           r.top >= view.top - 1 && r.bottom <= view.bottom + 1);
+  left = Math.min(left, r.left); right = Math.max(right, r.right);
+  top = Math.min(top, r.top); bottom = Math.max(bottom, r.bottom);
 }
-return {visible: out, left: document.querySelector('.cr-graph').scrollLeft,
-        top: document.querySelector('.cr-graph').scrollTop};
+const together = right - left <= graph.clientWidth && bottom - top <= graph.clientHeight;
+for (const g of all) {
+  if (g.classList.contains('cr-focus') || together) out.push(inside(g.getBoundingClientRect()));
+}
+return {visible: out, left: graph.scrollLeft, top: graph.scrollTop};
 """
 
 
