@@ -37,6 +37,7 @@ from autograd.engine import (
     maximum,
     primitive,
     topological_order,
+    zero_grads,
 )
 from autograd.installation import hips_beside_warning, shadowed_nn_warning, version
 from autograd.modes import detect_anomaly, enable_grad, no_grad
@@ -100,4 +101,5 @@ __all__ = [
     "sqrt",
     "tanh",
     "topological_order",
+    "zero_grads",
 ]

@@ -352,6 +352,19 @@ def has_grad(v: Value) -> bool:
     return v._grad is not _NOT_COMPUTED and v._grad is not _UNRECORDED
 
 
+def zero_grads(values: Iterable[Value]) -> None:
+    """Set each Value's grad to 0.0, as `v.grad = 0.0` does: what Module.zero_grad() and an
+    optimizer's zero_grad() call. One mode read for all of them, where `v.grad = 0.0` pays a
+    property call each (an active trace is still told of every write)."""
+    mode = current_mode()
+    if mode is not RECORDING and mode.trace is not None:
+        values = list(values)
+        for v in values:
+            mode.trace.wrote(v, "grad")
+    for v in values:
+        v._grad = 0.0
+
+
 _JUST_VALUES = {Value}
 
 

@@ -18,7 +18,7 @@ import math
 import os
 from collections.abc import Iterator
 
-from autograd import Value, as_float
+from autograd import Value, as_float, zero_grads
 
 # One entry of a state dict: a scalar parameter, or a list of them (a neuron's weights).
 Param = Value | list[Value]
@@ -48,20 +48,21 @@ class Module:
                 for i, m in enumerate(member):
                     yield from m._entries(f"{prefix}{field}.{i}.")
 
-    def _collect(self, params: list[Value]) -> None:
-        """Append the parameters to `params`: _entries() without the names, which
-        parameters() and zero_grad() (once per training step) do not need."""
+    def _collect(self, params: list[Value], fields: list[tuple[Module, str]]) -> None:
+        """Append the parameters to `params` (_entries() without the names) and every
+        (module, field) read on the way to `fields`."""
         for field in self.parameter_fields:
             member = getattr(self, field)
+            fields.append((self, field))
             if isinstance(member, Value):
                 params.append(member)
             elif isinstance(member, Module):
-                member._collect(params)
+                member._collect(params, fields)
             elif not member or isinstance(member[0], Value):
                 params.extend(member)
             else:
                 for m in member:
-                    m._collect(params)
+                    m._collect(params, fields)
 
     def named_parameters(self) -> Iterator[tuple[str, Value]]:
         """(name, Value) for every scalar parameter, as PyTorch's named_parameters(): in
@@ -75,14 +76,26 @@ class Module:
                     seen.add(p)
                     yield item_name, p
 
+    # What parameters() found last: the (module, field) pairs it read, what each held (a list
+    # as a copy of it), and the parameters.
+    _found: tuple[list[tuple[Module, str]], list[object], list[Value]] | None = None
+
     def parameters(self) -> list[Value]:
         """Every trainable Value once, in a fixed order: layer by layer, neuron by neuron, a
         neuron's weights in input order, then its bias (named_parameters() without names)."""
-        params: list[Value] = []
-        self._collect(params)
-        # NOTE: a Value held twice (tied layers) is listed once, so an optimizer updates it
-        # once per step; dict.fromkeys keeps first-seen order.
-        return list(dict.fromkeys(params))
+        # A training loop asks every step: the list found last is reused while every field it
+        # read holds what it held then (the same Value or module; a list with the same items).
+        # A field set anew or a list changed in place (tied or replaced parameters) is seen here.
+        found = self._found
+        if found is None or [getattr(m, field) for m, field in found[0]] != found[1]:
+            params: list[Value] = []
+            fields: list[tuple[Module, str]] = []
+            self._collect(params, fields)
+            held = [_copied(getattr(m, field)) for m, field in fields]
+            # NOTE: a Value held twice (tied layers) is listed once, so an optimizer updates it
+            # once per step; dict.fromkeys keeps first-seen order.
+            found = self._found = (fields, held, list(dict.fromkeys(params)))
+        return list(found[2])
 
     def _label_parameters(self) -> None:
         """Give each parameter its name as its label, so pictures tell them apart. Neuron,
@@ -93,10 +106,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0; backward() adds into .grad, so call this first."""
-        params: list[Value] = []
-        self._collect(params)  # a Value held twice is zeroed twice: no need to find it
-        for p in params:
-            p.grad = 0.0
+        zero_grads(self.parameters())
 
     def state_dict(self) -> dict[str, float | list[float]]:
         """The parameters' current data as plain floats, ready for json.dumps."""
@@ -171,6 +181,11 @@ class Module:
                     f"or objects are nested too deep for Python's json parser"
                 ) from None
         self.load_state_dict(state)
+
+
+def _copied(member: object) -> object:
+    """A list as a copy of itself (so that a change in place shows), anything else as it is."""
+    return list(member) if isinstance(member, list) else member
 
 
 def _numbered(name: str, values: list[Value]) -> list[tuple[str, Value]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd import Value, as_float, no_grad
+from autograd import Value, as_float, no_grad, zero_grads
 
 
 def _check_hyper(x: object, name: str, lo: float, hi: float = math.inf) -> float:
@@ -78,8 +78,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's grad to 0.0."""
-        for p in self.params:
-            p.grad = 0.0
+        zero_grads(self.params)
 
     def step(self) -> None:
         raise NotImplementedError

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from autograd import Value, compile_grad, no_grad, primitive, sigmoid
+from autograd import Value, compile_grad, no_grad, primitive, sigmoid, zero_grads
 from autograd.compiling.tracing import UntraceableWarning
 from nn import (
     MLP,
@@ -273,6 +273,21 @@ def test_f_that_changes_a_value_is_untraceable() -> None:
         step(1.0)
     step(1.0)
     assert counter.data == 2.0
+
+
+def test_f_that_zeroes_grads_is_untraceable() -> None:
+    w = Value(2.0)
+
+    def f(x: Value) -> Value:
+        zero_grads([w])  # a replay would skip it: the trace is told, as of w.grad = 0.0
+        return w * x
+
+    step = compile_grad(f, [w])
+    with pytest.warns(UntraceableWarning, match=r"changes the \.grad"):
+        step(1.0)
+    assert w.grad == 1.0
+    step(1.0)
+    assert w.grad == 1.0  # zeroed again by f, run eagerly, then the step's 1.0 added
 
 
 def test_only_the_params_grads_change() -> None:

@@ -139,6 +139,38 @@ def test_a_module_used_twice_is_listed_once_and_trains() -> None:
     assert w.data == before - 0.1 * w.grad
 
 
+def test_parameters_see_fields_set_anew_and_lists_changed_in_place() -> None:
+    # parameters() reuses the list it found last: every way of changing the structure shows.
+    model = MLP(2, [2, 1], seed=0)
+    before = model.parameters()
+    neuron = model.layers[0].neurons[1]
+    neuron.w[0] = autograd.Value(5.0)  # a list changed in place
+    neuron.b = autograd.Value(6.0)  # a field set anew
+    model.layers[1].neurons.append(Neuron(2, rng=random.Random(0)))  # a module added
+    after = model.parameters()
+    assert after[3] is neuron.w[0] and after[5] is neuron.b
+    assert after[:3] == before[:3] and len(after) == len(before) + 3
+    assert after == [p for _, p in model.named_parameters()]
+    after.clear()  # the caller's own list: the model's is untouched
+    assert len(model.parameters()) == len(before) + 3
+    model.layers[0] = model.layers[1]  # tied by replacing a layer: listed once
+    assert len(model.parameters()) == len(set(model.parameters())) == 6
+    model.zero_grad()  # zeroes what parameters() lists now
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_zero_grad_sets_every_grad_to_zero_once_reached() -> None:
+    model = Tied()
+    model([0.5, -0.25]).backward()
+    assert all(autograd.has_grad(p) and p.grad != 0.0 for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad == 0.0 and autograd.has_grad(p) for p in model.parameters())
+    opt = SGD(model.parameters(), lr=0.1)
+    model([0.5, -0.25]).backward()
+    opt.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
 def test_state_dict_is_a_copy() -> None:
     model = MLP(2, [2, 1], seed=0)
     state = model.state_dict()
