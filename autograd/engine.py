@@ -188,11 +188,17 @@ class Value:
         for parent, term in zip(parents, terms):
             parent._grad += term
 
+    _prev_set: set[Value]  # _prev's set, once read: in the `__dict__` slot
+
     @property
     def _prev(self) -> set[Value]:
         """micrograd's name for the parents, as a set (so its draw_dot walks chainrule's graphs);
-        chainrule's own field is the ordered tuple _parents."""
-        return set(self._parents)
+        chainrule's own field is the ordered tuple _parents. The set is made at the first read
+        and kept (a node's parents never change), as micrograd keeps the one it makes."""
+        prev = getattr(self, "_prev_set", None)
+        if prev is None:
+            prev = self._prev_set = set(self._parents)
+        return prev
 
     @_prev.setter
     def _prev(self, children: object) -> None:

@@ -329,6 +329,7 @@ def test_prev_is_the_parents_as_micrograd_walks_them_and_cannot_be_set() -> None
     out = x * y + x
     assert out._prev == {out._parents[0], x}  # what micrograd's draw_dot walks
     assert Value(1.0)._prev == set()
+    assert out._prev is out._prev  # one set per node, as micrograd's: not one per read
     with pytest.raises(TypeError, match=r"out\._prev = children") as error:
         out._prev = {x}  # type: ignore[misc]
     _assert_guides(error)
