@@ -349,6 +349,8 @@ def as_value(x: Value | Number, op: str = "") -> Value:
     """
     if isinstance(x, Value):
         return x
+    if type(x) is float:  # a float needs no check, and no message written for one
+        return _leaf(x)
     return _leaf(as_float(x, f"an operand of {op}" if op else "a number"))
 
 

@@ -41,7 +41,8 @@ def as_float(x: object, what: str) -> float:
     """
     if type(x) is float:
         return x
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+    # An int (the 0 that sum() starts from, the 1 of 1 - x) skips the slower ABC check.
+    if type(x) is not int and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     try:
         return float(x)
