@@ -17,6 +17,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from benchmarks import (
     attributes,
+    c_anchor,
     compiled_step,
     demo_step,
     drawing,
@@ -48,6 +49,7 @@ def main() -> None:
         rows += compiled_step.run(blocks=2, steps_per_block=2)
         rows += compiled_step.run_scaling([10, 1_000], repeats=2)
         rows += numpy_step.run(repeats=2, cases=numpy_step.CASES[:1])
+        rows += c_anchor.run(repeats=2, points=[100], whole_up_to=0)
     else:
         rows = [demo_step.run(blocks=7, steps_per_block=3)]
         # A real program beside the demo: a small transformer on Values, against the minimal
@@ -72,6 +74,8 @@ def main() -> None:
         rows += compiled_step.run_scaling([10, 100, 1_000], repeats=5, note=False)
         rows += compiled_step.run_scaling([10_000], repeats=3)
         rows += numpy_step.run(repeats=5)
+        # The anchor: the demo step's graph compiled to C, beside the batched numpy step.
+        rows += c_anchor.run(repeats=5)
     notes = [f"- {row.workload}: {row.note}" for row in rows if row.note]
     header = (
         f"Python {platform.python_version()} on {platform.machine()}, "
