@@ -21,6 +21,7 @@ import itertools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import ModuleType
 from typing import Any
 
@@ -38,6 +39,7 @@ from autograd.compiling.tracing import Trace, backprop, flatten, unflatten
 from autograd.engine import Value
 
 _INSTALL = "pip install 'chainrule[fast]' (or numpy)"
+_DATA = attrgetter("_data")  # the slot (see _replay), read for many Values in one pass
 
 
 @dataclass
@@ -91,7 +93,7 @@ class BatchedStep(Step):
         """Every sample of one shape: through the cached variants, tracing where none fits."""
         variants = self.cache.setdefault(shape, [])
         self.cache.move_to_end(shape)
-        todo = list(range(samples.count))
+        todo: Sequence[int] = range(samples.count)
         tried = 0
         while todo:
             if variants is None:
@@ -113,7 +115,7 @@ class BatchedStep(Step):
     def _replay(
         self,
         variant: _Variant,
-        todo: list[int],
+        todo: Sequence[int],
         samples: _Samples,
         shape: Any,
         seed: float,
@@ -124,9 +126,8 @@ class BatchedStep(Step):
         # while f is traced runs eagerly), so no hook needs telling, and a step reads and
         # writes every parameter.
         if variant.vector is not None and samples.array is not None:
-            externals = [v._data for v in variant.vector_externals]
             try:
-                return self._vectorized(variant, todo, samples.array, externals, seed, t)
+                return self._vectorized(variant, todo, samples.array, seed, t)
             except Exception as error:  # the Python loop decides, as eager code would
                 self._say_loop(f"numpy met {type(error).__name__} ({error})")
         externals = [v._data for v in variant.externals]
@@ -143,9 +144,8 @@ class BatchedStep(Step):
     def _vectorized(
         self,
         variant: _Variant,
-        todo: list[int],
+        todo: Sequence[int],
         array: Any,
-        externals: list[float],
         seed: float,
         t: _Totals,
     ) -> list[int]:
@@ -153,11 +153,13 @@ class BatchedStep(Step):
         failed (which are returned). Raises on any floating-point error."""
         np = self.np
         assert np is not None and variant.vector is not None
+        count = len(variant.vector_externals)
+        externals = np.fromiter(map(_DATA, variant.vector_externals), float, count)
         refused: list[int] = []
         with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
             columns = array if len(todo) == array.shape[1] else array[:, todo]
             ok, loss, grads = variant.vector(columns, externals, seed, len(todo))
-            if not np.all(ok):
+            if ok is not True and not ok.all():  # ok: True, or an array of booleans
                 passed = np.broadcast_to(ok, (len(todo),))
                 refused = [i for i, good in zip(todo, passed) if not good]
                 todo = [i for i, good in zip(todo, passed) if good]

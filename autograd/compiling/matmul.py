@@ -18,8 +18,9 @@ into the next layer. That op is one numpy call on the whole matrix M (a *map*: A
 and the next layer's X is A itself. Backward, where nothing else reads those rows, the next
 layer's W.T @ G is the map's gradient as a matrix, the op's rule on whole matrices turns it
 into this layer's G, and so on down: a few numpy calls per layer, however wide it is. Each
-layer's weights are read from E in one slice, and their gradients go back as the whole
-matrix G @ X.T (a *block*), not number by number.
+layer's weights are one slice of Ea (the .data of the Values made outside f, read in one
+pass), and their gradients go back as the whole matrix G @ X.T (a *block*), not number by
+number.
 """
 
 from __future__ import annotations
@@ -145,9 +146,6 @@ class Layers:
         names = [[code.value(w) for w in ws] for ws in weights]
         where = [code.external_index.get(w, -1) for ws in weights for w in ws]
         if where[0] >= 0 and where == list(range(where[0], where[0] + len(where))):
-            if "Ea" not in self.written:  # E (the Values made outside f) as an array, once
-                self.written.add("Ea")
-                code.emit("Ea = array(E, float)")
             shape = f"{len(weights)}, {len(weights[0])}"
             code.emit(f"W{i} = Ea[{where[0]}:{where[-1] + 1}].reshape({shape})")
         else:

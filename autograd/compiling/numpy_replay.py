@@ -35,9 +35,9 @@ def load_numpy() -> ModuleType | None:
 
 
 def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
-    """The program on numpy arrays, one element per sample, reading E in the order of
-    program.externals. It returns (ok, the loss summed over the samples, the gradients as a
-    list of floats in the order of `vector_params(program)`)."""
+    """The program on numpy arrays, one element per sample, reading Ea (the .data of
+    program.externals as one array, read in one pass). It returns (ok, the loss summed over
+    the samples, the gradients as a list of floats in the order of `vector_params(program)`)."""
     blocks = "".join(f"{name}, " for name, _ in program.blocks)
     grads = "".join(f"{g}, " for _, g in program.grads)
     body = [
@@ -45,13 +45,13 @@ def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
         *(f"    {line}" for line in program.lines),
         f"    return ok, _total({program.loss}, n), _flat(({blocks}), ({grads}))",
     ]
-    # E's numbers one by one only if the body reads them so (not only as layers' weights)
+    # Ea's numbers one by one only if the body reads them so (not only as layers' weights)
     reads_e = any(_EXTERNAL.search(line) for line in body)
     externals = [f"e{k}" for k in range(len(program.externals))] if reads_e else []
     lines = [
-        "def replay(D, E, seed, n):",
+        "def replay(D, Ea, seed, n):",
         *unpack([f"d{j}" for j in range(program.n_data)], "D"),
-        *unpack(externals, "E"),
+        *unpack(externals, "Ea.tolist()"),
         *body,
     ]
     namespace = {**_numpy_runtime(np), **program.namer.namespace}
@@ -169,7 +169,8 @@ def agrees(
     """Does the numpy program give eager's loss and gradients on this one sample (to 1e-12)?"""
     try:
         with np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
-            ok, total, got = vector(np.array([row], dtype=float).T, externals, seed, 1)
+            columns = np.array([row], dtype=float).T
+            ok, total, got = vector(columns, np.array(externals, dtype=float), seed, 1)
     except Exception:
         return False
     summed: dict[Value, float] = {}
