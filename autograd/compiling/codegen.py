@@ -20,6 +20,7 @@ from typing import Any
 
 from autograd.compiling.codetext import Namer, literal, render
 from autograd.compiling.matmul import Layers
+from autograd.compiling.sums import Sums
 from autograd.compiling.symbolic import AND, NOT, Sym, call, const, may_raise, var
 from autograd.compiling.templates import GRAD, OUT, forward_template, parent, rule_template
 from autograd.compiling.tracing import Trace
@@ -89,6 +90,8 @@ class _Builder:
         self.layers = (
             Layers(trace.nodes, trace.data, trace.stopped, self.fusable) if vector else None
         )
+        guarded = [v for _, _, *sides, _ in trace.guards for v in sides if isinstance(v, Value)]
+        self.sums = Sums(trace.nodes, trace.stopped, guarded, trace.root) if vector else None
 
     def fusable(self, op: Primitive) -> bool:
         """Can op (with one parent) run on whole matrices, forward and backward?"""
@@ -133,6 +136,8 @@ class _Builder:
         else:
             return  # a data leaf
         if self.layers is not None and self.layers.forward(self, k, node):
+            return
+        if self.sums is not None and self.sums.forward(self, k, node):
             return
         template, risky = self.forward_format(op, len(sources))
         expr = template.format(*map(self.value, sources))
@@ -230,16 +235,20 @@ class _Builder:
         self.send(root, seed)
         if self.layers is not None:
             self.layers.start_backward(order, needed, root)
+        # Nodes a layer (as it goes) or a chain of sums wrote the backward pass of.
         handled = self.layers.handled if self.layers is not None else set()
+        inner = self.sums.inner if self.sums is not None else set()
         for node in reversed(order):
             op = node._primitive
-            if op is None or not needed[node] or node in handled:
+            if op is None or not needed[node] or node in handled or node in inner:
                 continue
             parents = node._parents
             live = [i for i, p in enumerate(parents) if needed[p]]
             rule = self.rule_formats(op, len(parents))
             g = self.gradient(self.terms.pop(node))
             if self.layers is not None and self.layers.backward(self, node, g):
+                continue
+            if self.sums is not None and self.sums.backward(self, node, g, needed):
                 continue
             args = [g, self.value(node), *(self.value(p) for p in parents)]
             if rule is not None:
@@ -258,8 +267,8 @@ class _Builder:
         for p in dict.fromkeys(self.trace.params):
             if p in self.terms:
                 self.out.grads.append((p, self.total(self.terms[p])))
-        if self.layers is not None:
-            self.out.blocks = self.layers.blocks
+        if self.layers is not None and self.sums is not None:
+            self.out.blocks = self.layers.blocks + self.sums.blocks
 
     def total(self, terms: list[tuple[str, bool, bool]]) -> str:
         """A parameter's gradient: its terms' sum (in a numpy program, summed over the samples

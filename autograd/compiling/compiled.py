@@ -3,7 +3,7 @@
 Imports autograd.engine, the compiler's modules and the standard library only. The compiler:
 tracing (run f, record), symbolic and templates (ops on symbolic values), codegen and codetext
 (the code), step (what a compiled and a batched step share: the cache, the warning), batched,
-numpy_replay and matmul (batched steps).
+numpy_replay, matmul and sums (batched steps).
 
 The first call of a step runs f eagerly on its data as Value leaves, recording the graph
 (tracing). From that graph and the ops' own forward and rule functions
