@@ -34,7 +34,8 @@ Step = Callable[[int], float]
 
 
 class CompiledStep:
-    """The step with compile_grad: the whole step, or a batched per-sample loss + the L2."""
+    """The step with compile_grad: the whole step, or a batched per-sample loss + the L2 (a
+    compiled step of its own, or with l2_inside, a term of the per-sample loss)."""
 
     def __init__(
         self,
@@ -44,6 +45,7 @@ class CompiledStep:
         batch: bool = False,
         numpy: bool | None = None,
         sizes: list[int] = SIZES,
+        l2_inside: bool = False,
     ) -> None:
         self.model = model = nn.MLP(sizes[0], sizes[1:])
         self.params = params = model.parameters()
@@ -55,12 +57,17 @@ class CompiledStep:
         def l2() -> Any:  # as ChainruleStep writes it, so that the floats are the same
             return ALPHA * sum(p * p for p in params)
 
-        if batch:
+        if batch and l2_inside:  # the mean over the samples of (hinge + L2) is the same loss
+            both = compile_grad(
+                lambda x, y: nn.hinge_loss(model(x), y) + l2(), params, batch="mean", numpy=numpy
+            )
+            self.loss: Callable[[], float] = lambda: both(xs, ys)
+        elif batch:
             data = compile_grad(
                 lambda x, y: nn.hinge_loss(model(x), y), params, batch="mean", numpy=numpy
             )
             reg = compile_grad(l2, params)
-            self.loss: Callable[[], float] = lambda: data(xs, ys) + reg()
+            self.loss = lambda: data(xs, ys) + reg()
         else:
             whole = compile_grad(
                 lambda xs, ys: nn.hinge_loss([model(x) for x in xs], ys) + l2(), params
