@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import numbers
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from autograd.modes import RECORDING, current_mode, enable_grad
@@ -371,6 +371,35 @@ def zero_grads(values: Iterable[Value]) -> None:
             mode.trace.wrote(v, "grad")
     for v in values:
         v._grad = 0.0
+
+
+def data_and_grads(values: Sequence[Value]) -> tuple[list[float], list[float]]:
+    """([v.data for v in values], [v.grad for v in values]): what an optimizer's step() reads.
+    One mode read for all of them, where each `v.grad` and `v.data` is a property call (an
+    active trace is still told of every read, a grad before a data, as the properties tell it)."""
+    mode = current_mode()
+    if mode is not RECORDING and mode.trace is not None:
+        for v in values:
+            mode.trace.read(v, "grad", v._grad)
+            mode.trace.read(v, "data", v._data)
+    return [v._data for v in values], [v._grad for v in values]
+
+
+def set_data(values: Sequence[Value], data: Iterable[float]) -> None:
+    """`v.data = x` for each Value v of `values` and float x of `data`, in order: what an
+    optimizer's step() writes. One mode read for all of them (an active trace is still told of
+    every write). Like `v.data = x`, it does not check that each x is a float: an optimizer
+    computes them from floats. Of another length than `values`, ValueError, and nothing is set.
+    """
+    data = list(data)
+    if len(data) != len(values):
+        raise ValueError(f"set_data: {len(values)} Values but {len(data)} numbers")
+    mode = current_mode()
+    if mode is not RECORDING and mode.trace is not None:
+        for v in values:
+            mode.trace.wrote(v, "data")
+    for v, x in zip(values, data):
+        v._data = x
 
 
 _JUST_VALUES = {Value}

@@ -1,9 +1,11 @@
 """Optimizers: SGD with momentum and Adam, with PyTorch's exact update rules.
 
 Imports autograd's public API only. An optimizer holds a list of parameters and per-parameter
-state as plain floats. step() reads each p.grad and changes p.data inside no_grad(), so an
-update never becomes part of a graph. zero_grad() sets every grad back to 0.0, because
-backward() adds into .grad.
+state as plain floats. step() reads the parameters' data and grads as two lists of floats
+(autograd.data_and_grads), computes the new data from them and writes it back
+(autograd.set_data), inside no_grad(): an update never becomes part of a graph. (One read of
+the grad mode each way, where `p.data -= lr * p.grad` is three property calls per parameter.)
+zero_grad() sets every grad back to 0.0, because backward() adds into .grad.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from autograd import Value, as_float, no_grad, zero_grads
+from autograd import Value, as_float, data_and_grads, no_grad, set_data, zero_grads
 
 
 def _check_hyper(x: object, name: str, lo: float, hi: float = math.inf) -> float:
@@ -96,21 +98,21 @@ class SGD(Optimizer):
         super().__init__(params)
         self.lr = _check_hyper(lr, "SGD lr", 0.0)
         self.momentum = _check_hyper(momentum, "SGD momentum", 0.0)
-        self.buffers: list[float | None] = [None] * len(self.params)
+        self.buffers: list[float] | None = None  # the velocities b, from the first step on
 
     def step(self) -> None:
         """One update of every parameter from its current grad."""
         with no_grad():
-            for i, p in enumerate(self.params):
-                g = p.grad
-                if self.momentum != 0.0:
-                    b = self.buffers[i]
+            data, grads = data_and_grads(self.params)
+            if self.momentum != 0.0:
+                if self.buffers is None:
                     # NOTE: the first step takes the gradient itself, as PyTorch does (not
                     # (1 - mu) * g, and not mu * 0 + g by accident of initialisation).
-                    b = g if b is None else self.momentum * b + g
-                    self.buffers[i] = b
-                    g = b
-                p.data -= self.lr * g
+                    self.buffers = grads
+                else:
+                    self.buffers = [self.momentum * b + g for b, g in zip(self.buffers, grads)]
+                grads = self.buffers
+            set_data(self.params, [p - self.lr * g for p, g in zip(data, grads)])
 
     def __repr__(self) -> str:
         return f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum})"
@@ -160,13 +162,14 @@ class Adam(Optimizer):
         step_size = self.lr / (1.0 - beta1**self.t)
         bias_correction2_sqrt = (1.0 - beta2**self.t) ** 0.5  # ** 0.5, as torch: not math.sqrt
         with no_grad():
-            for i, p in enumerate(self.params):
-                g = p.grad
+            data, grads = data_and_grads(self.params)
+            for i, g in enumerate(grads):
                 self.m[i] = lerp(self.m[i], g, 1.0 - beta1)
                 self.v[i] = self.v[i] * beta2 + (1.0 - beta2) * g * g
                 denom = math.sqrt(self.v[i]) / bias_correction2_sqrt + self.eps
                 # (-step_size * m) / denom, in this order: torch's addcdiv multiplies first.
-                p.data += _quotient(-step_size * self.m[i], denom)
+                data[i] += _quotient(-step_size * self.m[i], denom)
+            set_data(self.params, data)
 
     def __repr__(self) -> str:
         return (

@@ -17,6 +17,7 @@ from autograd.compiling.tracing import UntraceableWarning
 from nn import (
     MLP,
     SGD,
+    Adam,
     binary_cross_entropy,
     cross_entropy,
     hinge_loss,
@@ -288,6 +289,31 @@ def test_f_that_zeroes_grads_is_untraceable() -> None:
     assert w.grad == 1.0
     step(1.0)
     assert w.grad == 1.0  # zeroed again by f, run eagerly, then the step's 1.0 added
+
+
+@pytest.mark.parametrize(
+    "make", [lambda ps: SGD(ps, lr=0.5, momentum=0.9), Adam], ids=["SGD", "Adam"]
+)
+def test_f_that_steps_an_optimizer_is_untraceable(make) -> None:  # type: ignore[no-untyped-def]
+    # step() reads the grads and data as lists, not through the properties: the trace is
+    # still told of each read, so a replay never skips the update.
+    w, twin = Value(2.0), Value(2.0)
+    w.grad = twin.grad = 0.25
+    opt, twin_opt = make([w]), make([twin])
+
+    def f(x: Value) -> Value:
+        opt.step()
+        return w * x
+
+    step = compile_grad(f, [w])
+    with pytest.warns(UntraceableWarning, match=r"reads the \.grad of a Value"):
+        step(1.0)
+    twin_opt.step()
+    assert w.data == twin.data != 2.0
+    step(1.0)  # eagerly again: the second update happens, from the grad the first call added
+    twin.grad += 1.0  # the first call's gradient, d(w * x)/dw = x
+    twin_opt.step()
+    assert w.data == twin.data
 
 
 def test_only_the_params_grads_change() -> None:

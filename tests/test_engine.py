@@ -19,12 +19,14 @@ from hypothesis import strategies as st
 import autograd
 from autograd import (
     Value,
+    data_and_grads,
     detect_anomaly,
     dot,
     enable_grad,
     grad,
     has_grad,
     no_grad,
+    set_data,
     topological_order,
 )
 from autograd.primitives import PRIMITIVES, Primitive
@@ -68,7 +70,16 @@ def test_every_public_op_is_in_the_table() -> None:
     }
     # The ops that are functions of Values rather than methods (dot, maximum): every public
     # function of the engine but the ones that make no node of their own.
-    not_ops = {"grad", "primitive", "as_value", "has_grad", "topological_order", "zero_grads"}
+    not_ops = {
+        "grad",
+        "primitive",
+        "as_value",
+        "has_grad",
+        "topological_order",
+        "zero_grads",
+        "data_and_grads",
+        "set_data",
+    }
     functions = {
         name
         for name in autograd.__all__
@@ -484,6 +495,24 @@ def test_engine_fields_are_slots_and_there_is_no_zeroing_method() -> None:
     assert isinstance(Value.data, property) and isinstance(Value.grad, property)
     assert vars(v) == {}  # the engine's own fields are not in the attribute dict
     assert not hasattr(v, "zero_grad")
+
+
+def test_data_and_grads_reads_and_set_data_writes_the_fields_of_many_values() -> None:
+    xs = [Value(1.0), Value(-2.0), Value(0.5)]
+    (xs[0] * xs[1] + xs[2]).backward()
+    assert data_and_grads(xs) == ([1.0, -2.0, 0.5], [-2.0, 1.0, 1.0])
+    set_data(xs, [3.0, 4.0, 5.0])
+    assert [x.data for x in xs] == [3.0, 4.0, 5.0]
+    assert [x.grad for x in xs] == [-2.0, 1.0, 1.0]  # the grads are left alone
+    assert data_and_grads([]) == ([], [])
+
+
+@pytest.mark.parametrize("numbers", [[7.0], [7.0, 8.0, 9.0]])
+def test_set_data_of_another_length_raises_and_changes_nothing(numbers: list[float]) -> None:
+    xs = [Value(1.0), Value(2.0)]
+    with pytest.raises(ValueError, match=rf"set_data: 2 Values but {len(numbers)} numbers"):
+        set_data(xs, numbers)
+    assert [x.data for x in xs] == [1.0, 2.0]
 
 
 def test_values_accept_user_attributes_on_leaves_and_results() -> None:
