@@ -53,6 +53,7 @@ from benchmarks.demo_step import (
     make_moons,
 )
 from benchmarks.harness import Case, Row, interleave
+from benchmarks.numpy_step import HandNumpyStep
 
 # NOTE: -ffp-contract=off keeps every a * b + c two roundings, as Python's floats are: a
 # compiler free to fuse them into one FMA (the default on arm64, or with -march=native) would
@@ -264,9 +265,10 @@ def run(
     whole_up_to: int = 100,
     micrograd_up_to: int = 100,
 ) -> list[Row]:
-    """The C steps beside chainrule's batched numpy step, the float floor and (on small
-    batches) micrograd, taking turns; their losses are checked against the eager engine's
-    first. The whole step's graph as one C function takes cc about 100 s at 100 points."""
+    """The C steps beside chainrule's batched numpy step, the step in numpy by hand, the float
+    floor and (on small batches) micrograd, taking turns; the C steps' losses are checked
+    against the eager engine's first. The whole step's graph as one C function takes cc about
+    100 s at 100 points."""
     compiler = c_compiler()
     if compiler is None:
         row = Row("anchor: the demo step compiled to C", "—")
@@ -279,6 +281,7 @@ def run(
         steps: dict[str, Step] = {
             "C": CStep(weights, xs, ys, compiler=compiler),
             "numpy": CompiledStep(weights, np.array(xs), np.array(ys), batch=True, numpy=True),
+            "hand numpy": HandNumpyStep(weights, xs, ys, SIZES),
             "floor": FloatStep(weights, xs, ys),
         }
         if n <= whole_up_to:
@@ -349,6 +352,15 @@ def _rows(n: int, samples: dict[str, list[float]], steps: dict[str, Any]) -> lis
     if "micrograd" in samples:
         numpy_row.samples["micrograd"] = samples["micrograd"]
     rows.append(numpy_row)
+    rows.append(
+        Row(
+            "the step vectorized by hand in numpy (benchmarks/numpy_step.py), the C loop in the "
+            "floor column",
+            size,
+            {"chainrule": samples["hand numpy"], "floor": samples["C"]},
+            per=n,
+        )
+    )
     for name, what in (("C", "the C loop"), ("C, whole", "the whole step as C")):
         if name in steps:
             cost = Row(
