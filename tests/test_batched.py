@@ -256,7 +256,7 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
 ) -> None:
     # Each layer one product; its activation one call on the whole matrix, which is the next
     # layer's input; backward, the activation's rule on whole matrices; the weights read in one
-    # slice of E and their gradients returned as matrices. With a small slice, the products
+    # slice of Ea and their gradient matrices added into one array, in the parameters' order. With a small slice, the products
     # are made of slices of the samples (as they are for large batches).
     pytest.importorskip("numpy")
     monkeypatch.setattr(numpy_replay, "_SLICE", slice_)
@@ -281,7 +281,9 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
         "GX1 = _product_tn(W1[:, :8], GA1)",
         "GA0 = ",
         "GW0 = _with_sums(_product_nt(GA0, X0), GA0)",
-        "_flat((GW2, GW1, GW0, ), ())",
+        "GE[24:96] += GW1.ravel()",
+        "GE[0:24] += GW0.ravel()",
+        "GE.tolist()",
     ]:
         assert line in source, (line, source)
     assert source.count("_rows(") == 2, source  # X0 from the data, and G2 from the loss
@@ -463,3 +465,33 @@ def test_the_plain_per_sample_hinge_loss_runs_as_numpy_layers(
     check(got, eager, ours, theirs)
     (source,) = sources
     assert "A1 = where((M1 <= 0), 0.0, M1)" in source and "GA0 = " in source, source
+
+
+def test_a_weight_tied_within_a_layer_gets_both_its_gradients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # W = [[a, b], [b, a]]: the layer's weights do not lie side by side in Ea, and each comes
+    # twice in the block; add.at adds both places' gradients. c, a Value the loss reads but
+    # not a parameter, gets nothing.
+    np = pytest.importorskip("numpy")
+    sources = numpy_sources(monkeypatch)
+    a, b, c = Value(0.7), Value(-0.4), Value(1.5)
+
+    def f(x: Any, y: Any) -> Value:
+        h = [dot([a, b], x).tanh(), dot([b, a], x).tanh()]
+        return (c * h[0] + h[1] - y) ** 2
+
+    xs = np.array([[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0], [0.1, 0.3]])
+    ys = [1.0, -2.0, 0.5, 0.0]
+    step = compile_grad(f, [a, b], batch="mean", numpy=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy, not the loop
+        loss = step(xs, ys)
+    ours = [a.grad, b.grad]
+    assert c.grad == 0.0
+    a.grad = b.grad = 0.0
+    eager = sum((f(list(x), y) for x, y in zip(xs.tolist(), ys)), Value(0.0)) / len(ys)
+    eager.backward()
+    assert close(loss, eager.data), (loss, eager.data)
+    assert close(ours[0], a.grad) and close(ours[1], b.grad), (ours, a.grad, b.grad)
+    assert "_add_at(GE, " in sources[-1], sources[-1]

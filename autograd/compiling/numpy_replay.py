@@ -38,12 +38,12 @@ def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
     """The program on numpy arrays, one element per sample, reading Ea (the .data of
     program.externals as one array, read in one pass). It returns (ok, the loss summed over
     the samples, the gradients as a list of floats in the order of `vector_params(program)`)."""
-    blocks = "".join(f"{name}, " for name, _ in program.blocks)
-    grads = "".join(f"{g}, " for _, g in program.grads)
+    places = _places(program)
+    picked = "" if places == list(range(len(program.externals))) else f"[{_bind(program, places)}]"
     body = [
         "    ok = True",
-        *(f"    {line}" for line in program.lines),
-        f"    return ok, _total({program.loss}, n), _flat(({blocks}), ({grads}))",
+        *(f"    {line}" for line in program.lines + _gradients(program)),
+        f"    return ok, _total({program.loss}, n), GE{picked}.tolist()",
     ]
     # Ea's numbers one by one only if the body reads them so (not only as layers' weights)
     reads_e = any(_EXTERNAL.search(line) for line in body)
@@ -59,9 +59,41 @@ def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
 
 
 def vector_params(program: Program) -> list[Value]:
-    """The parameter of each gradient a numpy program returns (one may come more than once:
-    its gradients add up)."""
-    return [w for _, ws in program.blocks for w in ws] + [p for p, _ in program.grads]
+    """The parameter of each gradient a numpy program returns, each once, in Ea's order."""
+    return [program.externals[k] for k in _places(program)]
+
+
+def _places(program: Program) -> list[int]:
+    """Where in Ea (program.externals) the Values with gradients lie, in order. (Every
+    parameter is a Value made outside f, and each one the program reads has a place.)"""
+    at = {v: k for k, v in enumerate(program.externals)}
+    blocks = {at[v] for _, values in program.blocks for v in values}
+    return sorted(blocks | {at[p] for p, _ in program.grads})
+
+
+def _gradients(program: Program) -> list[str]:
+    """The lines that add every gradient into GE, an array with one element per Value of Ea,
+    so that the step adds each parameter's gradient into its .grad once: each block (a layer's
+    weights, a sum's factors) as one slice where its Values lie side by side in Ea, and the
+    other parameters' gradients in one indexed add (each of those parameters comes once)."""
+    at = {v: k for k, v in enumerate(program.externals)}
+    lines = [f"GE = zeros({len(program.externals)})"]
+    for name, values in program.blocks:
+        where = [at[v] for v in values]
+        if where == list(range(where[0], where[0] + len(where))):
+            lines.append(f"GE[{where[0]}:{where[-1] + 1}] += {name}.ravel()")
+        else:  # add.at adds each element, also for a Value that comes twice (a tied weight)
+            lines.append(f"_add_at(GE, {_bind(program, where)}, {name}.ravel())")
+    if program.grads:
+        where = [at[p] for p, _ in program.grads]
+        grads = "".join(f"{g}, " for _, g in program.grads)
+        lines.append(f"GE[{_bind(program, where)}] += array(({grads}), float)")
+    return lines
+
+
+def _bind(program: Program, places: list[int]) -> str:
+    """The name under which the code reads a list of places in Ea."""
+    return program.namer.bind(places, "K")
 
 
 def numpy_function(fn: Any, np: ModuleType) -> Any:
@@ -135,13 +167,10 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
         slices = range(0, x.shape[1], width)
         return sum(g[:, i : i + width] @ x[:, i : i + width].T for i in slices)
 
-    def flat(blocks: tuple[Any, ...], grads: tuple[float, ...]) -> list[float]:
-        # The weights' gradient matrices row by row, then the other parameters' gradients.
-        return np.concatenate([*(b.ravel() for b in blocks), np.array(grads, float)]).tolist()
-
     return {
         "_with_sums": with_sums,
-        "_flat": flat,
+        "zeros": np.zeros,
+        "_add_at": np.add.at,
         "_product": columns,
         "_product_nt": product_nt,
         "_product_tn": lambda w, g: columns(w.T, g),
