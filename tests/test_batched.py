@@ -256,8 +256,9 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
 ) -> None:
     # Each layer one product; its activation one call on the whole matrix, which is the next
     # layer's input; backward, the activation's rule on whole matrices; the weights read in one
-    # slice of Ea and their gradient matrices added into one array, in the parameters' order. With a small slice, the products
-    # are made of slices of the samples (as they are for large batches).
+    # slice of Ea and their gradient matrices added into one array, in the parameters' order.
+    # With a small slice, the products are made of slices of the samples (as they are for
+    # large batches).
     pytest.importorskip("numpy")
     monkeypatch.setattr(numpy_replay, "_SLICE", slice_)
     sources = numpy_sources(monkeypatch)
