@@ -3,6 +3,7 @@ expressions (autograd/compiling/symbolic.py, templates.py)."""
 
 from __future__ import annotations
 
+import ast
 import math
 
 import pytest
@@ -23,13 +24,37 @@ def test_arithmetic_writes_expressions_in_operand_order() -> None:
     assert text(g * x) == "(g * x)"
     assert text(1.0 - x) == "(1.0 - x)"
     assert text(-g / (x**2)) == "((-g) / (x ** 2))"
-    assert text(2 * x + -1.5) == "((2 * x) + (-1.5))"  # constants keep their type
+    assert text(2 * x + -1.5) == "(2 * x + (-1.5))"  # constants keep their type
+
+
+def test_a_product_in_a_sum_has_no_brackets_and_reads_the_same() -> None:
+    """Python reads a + b * c as a + (b * c): fewer brackets for its parser, the same code.
+    Where the brackets change the meaning, they stay."""
+    g, x, y = var("g"), var("x"), var("y")
+    assert text(g * x + y / g + x * y) == "(g * x + y / g + x * y)"
+    assert text(g * x - y / g) == "(g * x - y / g)"
+    same = {
+        "(g * x + y / g + x * y)": "(((g * x) + (y / g)) + (x * y))",
+        "(g * x - y / g)": "((g * x) - (y / g))",
+    }
+    keeps = {
+        g - (x - y): "(g - (x - y))",
+        g * (x * y): "(g * (x * y))",
+        g / (x * y): "(g / (x * y))",
+        (g * x) ** y: "((g * x) ** y)",
+        -(g * x): "(-(g * x))",
+        (g + x) * y: "((g + x) * y)",
+    }
+    for bare, bracketed in same.items():
+        assert ast.dump(ast.parse(bare)) == ast.dump(ast.parse(bracketed))
+    for expr, expected in keeps.items():
+        assert text(expr) == expected
 
 
 def test_the_rules_of_built_in_ops_become_expressions() -> None:
     assert [text(t) for t in rule_template(MUL, 2) or ()] == ["($g * $1)", "($g * $0)"]
     assert [text(t) for t in rule_template(ADD, 2) or ()] == ["$g", "$g"]
-    assert [text(t) for t in rule_template(TANH, 1) or ()] == ["($g * (1.0 - ($out * $out)))"]
+    assert [text(t) for t in rule_template(TANH, 1) or ()] == ["($g * (1.0 - $out * $out))"]
     assert [text(t) for t in rule_template(DIV, 2) or ()] == [
         "($g / $1)",
         "((-$g) * ($out / $1))",
@@ -63,7 +88,7 @@ def test_what_needs_a_real_float_is_left_to_be_called_on_floats() -> None:
 
 
 def test_dots_forward_adds_as_sum_does() -> None:
-    expected = "(0 + ($0 * $2) + ($1 * $3))"
+    expected = "(0 + $0 * $2 + $1 * $3)"
     assert text(forward_template(DOT, 4)) == expected  # type: ignore[arg-type]
 
 

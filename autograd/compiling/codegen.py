@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd.compiling.codetext import Namer, literal, render
+from autograd.compiling.codetext import Namer, bare, literal, render
 from autograd.compiling.matmul import Layers
 from autograd.compiling.sums import Sums
 from autograd.compiling.symbolic import AND, NOT, Sym, call, const, may_raise, var
@@ -315,7 +315,8 @@ class _Builder:
             if template is None:
                 template = call(op.forward, *(var(parent(i)) for i in range(arity)))
             fields = {parent(i): f"{{{i}}}" for i in range(arity)}
-            self._forwards[op, arity] = (self.render(template, fields), may_raise(template))
+            text = bare(template, self.render(template, fields))  # only ever right of `=`
+            self._forwards[op, arity] = (text, may_raise(template))
         return self._forwards[op, arity]
 
     def rule_formats(self, op: Primitive, arity: int) -> list[tuple[str, bool]] | None:
@@ -325,7 +326,10 @@ class _Builder:
             fields = {GRAD: "{0}", OUT: "{1}", **{parent(i): f"{{{i + 2}}}" for i in range(arity)}}
             self._rules[op, arity] = None
             if terms is not None:
-                self._rules[op, arity] = [(self.render(t, fields), may_raise(t)) for t in terms]
+                # A term is only ever summed, or right of `=` (inline brackets it again).
+                self._rules[op, arity] = [
+                    (bare(t, self.render(t, fields)), may_raise(t)) for t in terms
+                ]
         return self._rules[op, arity]
 
     def render(self, expr: Sym, fields: dict[str, str] | None = None) -> str:

@@ -140,8 +140,9 @@ class CompiledStep(Step):
 
 def _warn_large(nodes: int) -> None:
     """Say, before the wait, that generating and compiling code for a large graph takes time."""
-    # NOTE: measured here (Python 3.11, a shared 2-core machine): 1.2 to 1.9 s per 10,000 nodes
-    # of the demo's network, two thirds of it Python's own compile() of the generated code.
+    # NOTE: measured here (Python 3.11, a shared 2-core machine): 0.9 to 1.1 s per 10,000 nodes
+    # of the demo's network at load 1 to 2 (1.2 to 1.9 s before sums lost their products'
+    # brackets, at load 4 to 8), more than half of it Python's own compile() of the code.
     low, high = max(1, round(nodes / 10_000)), max(2, round(nodes / 5_000))
     warnings.warn(
         f"compile_grad: the first call traced {nodes:,} nodes; generating and compiling code "
