@@ -105,9 +105,9 @@ def test_an_op_without_a_c_form_is_refused_by_name() -> None:
 @needs_cc
 @pytest.mark.parametrize("whole", [False, True])
 def test_c_step_follows_the_eager_demo_step(whole: bool) -> None:
-    """The demo step on 6 points: the C step's losses are the eager engine's to 1e-12 (the
+    """The demo step on 4 points: the C step's losses are the eager engine's to 1e-12 (the
     per-sample loop adds the samples' gradients in another order), bit for bit as one graph."""
-    xs, ys = make_moons(6)
+    xs, ys = make_moons(4)
     weights = initial_weights()
     assert COMPILER is not None
     c_step = c_anchor.CStep(weights, xs, ys, whole=whole, compiler=COMPILER)
