@@ -277,11 +277,11 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
     forward = "where((M0 <= 0), 0.0, M0)" if activation == "relu" else "F0(M0)"
     for line in [
         f"A0 = {forward}",
-        "X1 = A0",
+        "X1 = _with_ones(A0)",
         "W1 = Ea[24:96].reshape(8, 9)",
         "GX1 = _product_tn(W1[:, :8], GA1)",
         "GA0 = ",
-        "GW0 = _with_sums(_product_nt(GA0, X0), GA0)",
+        "GW0 = _product_nt(GA0, X0)",
         "GE[24:96] += GW1.ravel()",
         "GE[0:24] += GW0.ravel()",
         "GE.tolist()",
@@ -325,9 +325,9 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     numpy: bool | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two layers written with dot by hand: the first with a bias per unit, the second without.
-    # With numpy each is one matrix product (the bias a last column of W, added to each
-    # output), and the numpy program is the one that runs: it agreed with eager code, or it
-    # would be dropped.
+    # With numpy each is one matrix product (the bias a last column of W, its input a last
+    # row of X that is always 1), and the numpy program is the one that runs: it agreed with
+    # eager code, or it would be dropped.
     pytest.importorskip("numpy")
     sources = numpy_sources(monkeypatch)
     verdicts: list[bool] = []
@@ -361,7 +361,8 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     if numpy is None:
         (source,) = sources
         assert source.count("_product(") == 2, source
-        assert "X0 = _rows(n, d0, d1)" in source, source
+        assert "X0 = _rows(n, d0, d1, 1.0)" in source, source  # the bias's input, always 1
+        assert "X1 = " in source and "X1 = _with_ones" not in source, source  # no bias here
         assert verdicts == [True]
     else:
         assert sources == verdicts == []

@@ -8,8 +8,9 @@ the same inputs x_1..x_k (one array each) with weights that are the same for eve
 Stacked, the layer's m outputs are one product W @ X (W: m x k weights, X: k x n samples), and
 its backward pass two more: G @ X.T, the weights' gradients already summed over the samples,
 and W.T @ G, each input's gradient summed over the layer's neurons (G: m x n, the outputs'
-gradients). Neurons with a bias (dot(w, x, b)) carry it as one more column of W, added to
-every sample's output; its gradient is G's sum over the samples.
+gradients). Neurons with a bias (dot(w, x, b)) carry it as one more column of W, the weight
+of one more row of X whose every entry is 1: W @ X adds it to every sample's output, and G @ X.T
+sums its gradient over the samples, with no step of its own.
 The sums come out in another order than eager code adds them, which the numpy programs allow
 (they agree with eager to about 1e-15, not bit for bit).
 
@@ -138,10 +139,15 @@ class Layers:
             code.emit(f"{rows.name} = {template.format(rows.source.name)}")
             return
         layer, i = rows.layer, rows.layer.index
-        if layer.x_rows is not None:
-            code.emit(f"X{i} = {layer.x_rows.name}")
+        # With a bias, X has a last row of ones: the bias is the weight of an input that is
+        # always 1, so W @ X adds it, and G @ X.T sums its gradient over the samples.
+        ones = ", 1.0" if layer.biased else ""
+        if layer.x_rows is None:
+            code.emit(f"X{i} = _rows(n, {', '.join(code.value(x) for x in layer.xs)}{ones})")
+        elif layer.biased:
+            code.emit(f"X{i} = _with_ones({layer.x_rows.name})")
         else:
-            code.emit(f"X{i} = _rows(n, {', '.join(code.value(x) for x in layer.xs)})")
+            code.emit(f"X{i} = {layer.x_rows.name}")
         weights = [_split(m)[0] for m in layer.members]
         names = [[code.value(w) for w in ws] for ws in weights]
         where = [code.external_index.get(w, -1) for ws in weights for w in ws]
@@ -151,11 +157,7 @@ class Layers:
         else:
             rows_text = "".join("(" + ", ".join(ws) + ",), " for ws in names)
             code.emit(f"W{i} = array(({rows_text}))")
-        k = len(layer.xs)
-        if layer.biased:
-            code.emit(f"M{i} = _product(W{i}[:, :{k}], X{i}) + W{i}[:, {k}:]")
-        else:
-            code.emit(f"M{i} = _product(W{i}, X{i})")
+        code.emit(f"M{i} = _product(W{i}, X{i})")
 
     # ----- backward -------------------------------------------------------------------------
 
@@ -189,8 +191,7 @@ class Layers:
         weights = [_split(m)[0] for m in layer.members]
         flat = [w for ws in weights for w in ws]
         if any(needed[w] for w in flat):
-            gw = f"_product_nt({g}, X{i})"
-            code.emit(f"GW{i} = _with_sums({gw}, {g})" if layer.biased else f"GW{i} = {gw}")
+            code.emit(f"GW{i} = _product_nt({g}, X{i})")
             if all(needed[w] for w in flat):
                 self.blocks.append((f"GW{i}", flat))
             else:

@@ -143,8 +143,11 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
             out[i] = x
         return out
 
-    def with_sums(gw: Any, g: Any) -> Any:  # [G @ X.T | G's sum over the samples]: with biases
-        return np.concatenate((gw, g.sum(axis=1, keepdims=True)), axis=1)
+    def with_ones(x: Any) -> Any:  # [X; a row of ones], for a layer with biases
+        out = np.empty((x.shape[0] + 1, x.shape[1]))
+        out[:-1] = x
+        out[-1] = 1.0
+        return out
 
     # NOTE: numpy's @ hands a large product to a multi-threaded BLAS, whose threads wait for
     # each other by spinning: on a busy machine (ours: 2 cores, several processes) that cost up
@@ -168,7 +171,7 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
         return sum(g[:, i : i + width] @ x[:, i : i + width].T for i in slices)
 
     return {
-        "_with_sums": with_sums,
+        "_with_ones": with_ones,
         "zeros": np.zeros,
         "_add_at": np.add.at,
         "_product": columns,
