@@ -86,21 +86,31 @@ class Value:
     __slots__ = ("_data", "_grad", "label", "_parents", "_primitive", "__dict__")
 
     def __init__(
-        self, data: Number, label: str = "", *micrograd_args: object, **micrograd_kwargs: object
+        self,
+        data: Number,
+        label: str = "",
+        *micrograd_args: object,
+        _children: object = None,
+        _op: object = None,
     ) -> None:
-        if micrograd_args or micrograd_kwargs or not isinstance(label, str):
-            if micrograd_args or micrograd_kwargs or isinstance(label, (tuple, list, set)):
+        # micrograd's constructor, Value(data, _children, _op), is caught by name: a catch-all
+        # **kwargs would build a dict for every Value made.
+        habit = micrograd_args or _children is not None or _op is not None
+        if habit or not isinstance(label, str):
+            if habit or isinstance(label, (tuple, list, set)):
                 raise TypeError(
                     "Value(data, _children, _op) is micrograd's constructor; chainrule's is "
                     f"Value(data, label=''), and {_MICROGRAD_OPS}"
                 )
             raise TypeError(f"Value label must be a str, got {type(label).__name__}: {label!r}")
-        self._data = as_float(data, "Value data")
+        self._data = data if type(data) is float else as_float(data, "Value data")
         self._grad: float = _NOT_COMPUTED
         self.label = label
         self._parents: tuple[Value, ...] = ()
         self._primitive: Primitive | None = None
-        _tell_trace(self, None, ())
+        mode = current_mode()
+        if mode is not RECORDING and mode.trace is not None:
+            mode.trace.made(self, None, ())
 
     @property
     def data(self) -> float:
@@ -183,8 +193,6 @@ class Value:
             terms = op.rule(self._grad, self._data, *[p._data for p in parents])
         except Exception as error:
             raise _rule_failed(op, error) from error
-        if len(terms) != len(parents):
-            raise _wrong_arity(op, len(terms), len(parents))
         for parent, term in zip(parents, terms):
             parent._grad += term
 
@@ -225,7 +233,7 @@ class Value:
         x ** y for a Value y: d/dx = y x**(y-1), d/dy = x**y log(x)."""
         if isinstance(other, Value):
             return _make(POW, (self, other))
-        return _make(POW_CONST.bind(n=as_float(other, "an operand of **")), (self,))
+        return _make(_power_by(as_float(other, "an operand of **")), (self,))
 
     def exp(self) -> Value:
         """exp(x).  d/dx = exp(x)"""
@@ -279,8 +287,11 @@ class Value:
         return self * -1.0
 
     def __sub__(self, other: Value | Number) -> Value:
-        """x - y = x + (-y) (exact: negation does not round)."""
-        return self + (-as_value(other, "-"))
+        """x - y = x + (-y) (exact: negation does not round). For a number y, -y is a number:
+        one constant leaf, not y's leaf times a leaf of -1."""
+        if isinstance(other, Value):
+            return self + (-other)
+        return self + -as_float(other, "an operand of -")
 
     def __radd__(self, other: Value | Number) -> Value:
         """y + x, for a number y."""
@@ -466,21 +477,31 @@ class _TermError(TypeError):
 
 
 def _checked(rule: Rule) -> Rule:
-    """A user's rule, with every term it returns checked to be a number.
+    """A user's rule, with what it returns checked: one term per parent, each a number.
 
-    A term that is not one would not fail where it is made: a Value that the rule closes over
-    would land in .grad (the optimizer then fails a step later, far from the cause), a complex
-    number would be summed into a complex gradient, None or a str would fail in a sum that
-    names no op. The built-in rules are not wrapped: their terms are numbers by construction,
-    and backward() on them pays nothing for this.
+    A wrong count would not fail where it is made: zip() in the pass would drop the extra
+    terms, or leave a parent without its own. A term that is not a number would not either: a
+    Value that the rule closes over would land in .grad (the optimizer then fails a step later,
+    far from the cause), a complex number would be summed into a complex gradient, None or a str
+    would fail in a sum that names no op. The built-in rules are not wrapped: they return one
+    number per parent by construction, and backward() on them pays nothing for this.
     """
 
     def checked(g: Any, out: Any, *parents: Any, **consts: Any) -> Any:
         terms = rule(g, out, *parents, **consts)
-        if isinstance(terms, (tuple, list)):  # anything else fails the pass's count of terms
-            for i, term in enumerate(terms):
-                if type(term) is not float and not _is_term(term, floats=type(out) is float):
-                    raise _TermError(_term_refused(term, i, len(terms), type(out) is float))
+        if not isinstance(terms, (tuple, list)):
+            raise _TermError(
+                f"returned {terms!r} ({type(terms).__name__}): a rule returns a tuple of one "
+                f"term per parent"
+            )
+        if len(terms) != len(parents):
+            raise _TermError(
+                f"returned {len(terms)} terms for {len(parents)} parents: it must return one "
+                f"term per parent"
+            )
+        for i, term in enumerate(terms):
+            if type(term) is not float and not _is_term(term, floats=type(out) is float):
+                raise _TermError(_term_refused(term, i, len(terms), type(out) is float))
         return terms
 
     return checked
@@ -506,6 +527,13 @@ def _term_refused(term: object, i: int, n: int, floats: bool) -> str:
 
 
 # ----- building nodes -----------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _power_by(n: float) -> Primitive:
+    """x ** n's op: POW_CONST with n bound, made once per exponent (`bind` takes keywords and
+    builds a key on every call: 5x the cost of the rest of `x ** 2`)."""
+    return POW_CONST.bind(n=n)
 
 
 def _apply(op: Primitive, args: tuple[Any, ...]) -> Value:
@@ -567,14 +595,6 @@ def _leaf(data: float, source: Value | None = None) -> Value:
     if mode is not RECORDING and mode.trace is not None:
         mode.trace.made(out, None, () if source is None else (source,))
     return out
-
-
-def _tell_trace(out: Value, op: Primitive | None, parents: tuple[Value, ...]) -> None:
-    """Tell the active trace, if any, of a new node: a leaf (no op, no parents) or a detached
-    copy (no op, its one source)."""
-    mode = current_mode()
-    if mode is not RECORDING and mode.trace is not None:
-        mode.trace.made(out, op, parents)
 
 
 def _compare(left: Value, op: str, other: Value | Number, test: Callable[..., bool]) -> bool:
@@ -662,11 +682,9 @@ def backward_pass(
                 terms = op.rule(g, node._data, parents[0]._data, parents[1]._data)
             else:
                 terms = op.rule(g, node._data, *[p._data for p in parents])
-            arity_ok = len(terms) == n
         except Exception as error:
             raise _rule_failed(op, error) from error
-        if not arity_ok:
-            raise _wrong_arity(op, len(terms), n)
+        # One term per parent: a built-in rule's by construction, a user's checked (_checked).
         for parent, term in zip(parents, terms):
             total = gradient_of(parent)
             grads[parent] = term if total is None else total + term
@@ -683,13 +701,6 @@ def _rule_failed(op: Primitive, error: Exception) -> Exception:
         return type(error)(message)
     except Exception:
         return RuntimeError(message)
-
-
-def _wrong_arity(op: Primitive, got: int, n: int) -> TypeError:
-    return TypeError(
-        f"the rule of primitive {op.name!r} returned {got} terms for {n} parents: it must "
-        f"return one term per parent"
-    )
 
 
 def _gradients(root: Value, create_graph: bool) -> dict[Value, Any]:

@@ -193,6 +193,19 @@ def test_constants_get_no_say_but_their_neighbours_do() -> None:
     assert x.grad == pytest.approx(3 - 0.25)
 
 
+def test_subtracting_a_number_adds_its_negation_as_one_constant() -> None:
+    x = Value(2.0)
+    y = x - 0.5
+    assert y._op == "+"
+    assert y._parents[0] is x
+    (constant,) = (p for p in y._parents if p is not x)
+    assert constant.data == -0.5 and constant._parents == ()
+    assert len(autograd.engine.topological_order(y)) == 3
+    assert (x - 3).data == -1.0  # an int is a number too
+    with pytest.raises(TypeError, match=r"operand of -.*str"):
+        x - "1"  # type: ignore[operator]
+
+
 def test_backward_reaches_intermediates() -> None:
     x = Value(0.5)
     h = x.tanh()

@@ -125,6 +125,17 @@ def test_a_rule_with_the_wrong_number_of_terms_is_refused_by_name() -> None:
     assert x.grad == 0.0  # nothing was changed
 
 
+def test_a_rule_that_returns_a_bare_term_is_refused_by_name() -> None:
+    # One term, not in a tuple: zip() would fail on a float with a message naming no op.
+    double = primitive("double", lambda x: 2 * x, lambda g, out, x: 2 * g)
+    x = Value(1.5)
+    y = double(x)
+    for run in (y.backward, y._backward, lambda: grad(y, [x], create_graph=True)):
+        with pytest.raises(TypeError, match=r"'double' returned .*: a rule returns a tuple of"):
+            run()
+    assert x.grad == 0.0
+
+
 @pytest.mark.parametrize(
     ("term", "kind"),
     [(Value(2.0), "a Value"), (1j, "complex"), (None, "NoneType"), ("1", "str"), ([1.0], "list")],
