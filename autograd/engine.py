@@ -675,11 +675,11 @@ def backward_pass(
         try:
             if create_graph:
                 terms = op.rule(g, node, *parents)
-            # Nearly every node is unary or binary: spelled out, as in _make.
-            elif n == 1:
-                terms = op.rule(g, node._data, parents[0]._data)
+            # Nearly every node is binary or unary: spelled out, as in _make.
             elif n == 2:
                 terms = op.rule(g, node._data, parents[0]._data, parents[1]._data)
+            elif n == 1:
+                terms = op.rule(g, node._data, parents[0]._data)
             else:
                 terms = op.rule(g, node._data, *[p._data for p in parents])
         except Exception as error:

@@ -330,9 +330,9 @@ def cos(x: Any) -> Any:
 # name, forward on floats, rule (g, out, *parents) -> one term per parent; the math above each.
 
 # x + y.  d/dx = 1, d/dy = 1
-ADD = Primitive("+", lambda x, y: x + y, lambda g, out, x, y: (g, g))
+ADD = Primitive("+", operator.add, lambda g, out, x, y: (g, g))
 # x * y.  d/dx = y, d/dy = x
-MUL = Primitive("*", lambda x, y: x * y, lambda g, out, x, y: (g * y, g * x))
+MUL = Primitive("*", operator.mul, lambda g, out, x, y: (g * y, g * x))
 # x / y, rounded once, like Python's x / y.  d/dx = 1 / y, d/dy = -x / y**2
 DIV = Primitive("/", _divide, _divide_rule)
 # x ** y for a Value exponent.  d/dx = y x**(y-1), d/dy = x**y log(x)
