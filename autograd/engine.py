@@ -86,18 +86,13 @@ class Value:
     __slots__ = ("_data", "_grad", "label", "_parents", "_primitive", "__dict__")
 
     def __init__(
-        self,
-        data: Number,
-        label: str = "",
-        *micrograd_args: object,
-        _children: object = None,
-        _op: object = None,
+        self, data: Number, label: str = "", _children: object = None, _op: object = None
     ) -> None:
-        # micrograd's constructor, Value(data, _children, _op), is caught by name: a catch-all
-        # **kwargs would build a dict for every Value made.
-        habit = micrograd_args or _children is not None or _op is not None
-        if habit or not isinstance(label, str):
-            if habit or isinstance(label, (tuple, list, set)):
+        # micrograd's constructor, Value(data, _children, _op, label), is caught by its
+        # arguments' names and places: Value(x, (a, b), "+") puts a tuple in label and the op
+        # in _children. (A catch-all *args, **kwargs would cost every Value made.)
+        if _children is not None or _op is not None or not isinstance(label, str):
+            if _children is not None or _op is not None or isinstance(label, (tuple, list, set)):
                 raise TypeError(
                     "Value(data, _children, _op) is micrograd's constructor; chainrule's is "
                     f"Value(data, label=''), and {_MICROGRAD_OPS}"

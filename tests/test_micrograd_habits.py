@@ -94,6 +94,7 @@ HABITS: dict[str, Callable[[], object]] = {
     "children as a set": lambda: Value(0.25, {leaf}),
     "an empty children tuple and op": lambda: Value(1.0, (), ""),
     "children and op by keyword": lambda: Value(0.25, _children=(leaf,), _op="tanh"),
+    "children, op and label": lambda: Value(0.25, (leaf,), "tanh", "h"),
 }
 
 
