@@ -290,11 +290,11 @@ class Value:
 
     def __radd__(self, other: Value | Number) -> Value:
         """y + x, for a number y."""
-        return _apply(ADD, (other, self))
+        return _make(ADD, (as_value(other, "+"), self))
 
     def __rmul__(self, other: Value | Number) -> Value:
         """y * x, for a number y."""
-        return _apply(MUL, (other, self))
+        return _make(MUL, (as_value(other, "*"), self))
 
     def __rsub__(self, other: Value | Number) -> Value:
         """y - x, for a number y."""
@@ -302,11 +302,11 @@ class Value:
 
     def __rtruediv__(self, other: Value | Number) -> Value:
         """y / x, for a number y."""
-        return _apply(DIV, (other, self))
+        return _make(DIV, (as_value(other, "/"), self))
 
     def __rpow__(self, other: Value | Number) -> Value:
         """y ** x, for a number y: the exponent is a Value."""
-        return _apply(POW, (other, self))
+        return _make(POW, (as_value(other, "**"), self))
 
     # ----- comparisons look at data and record nothing (but tell a trace: a guard) -------------
 
