@@ -618,28 +618,25 @@ def topological_order(root: Value) -> list[Value]:
     order: list[Value] = []
     opened: set[Value] = set()
     stack: list[Value | None] = [root]
-    # Bound methods: this loop runs once per node of graphs with millions of nodes.
-    push, pop, list_node, open_node = stack.append, stack.pop, order.append, opened.add
-    all_opened = opened.issuperset
     while stack:
-        node = pop()
+        node = stack.pop()
         if node is None:
-            list_node(pop())  # type: ignore[arg-type]
+            order.append(stack.pop())  # type: ignore[arg-type]
         elif node not in opened:
-            open_node(node)
+            opened.add(node)
             parents = node._parents
-            if all_opened(parents):  # a second neuron on the same inputs, say
-                list_node(node)
+            if opened.issuperset(parents):  # a second neuron on the same inputs, say
+                order.append(node)
                 continue
-            push(node)
-            push(None)
+            stack.append(node)
+            stack.append(None)
             for parent in parents:
                 if parent not in opened:
                     if parent._parents:
-                        push(parent)
+                        stack.append(parent)
                     else:
-                        open_node(parent)
-                        list_node(parent)
+                        opened.add(parent)
+                        order.append(parent)
     return order
 
 
