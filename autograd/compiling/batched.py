@@ -301,9 +301,9 @@ def _regular(column: Any, np: ModuleType | None) -> tuple[Any, Any] | None:
     None for anything else (read sample by sample)."""
     if np is not None and isinstance(column, np.ndarray) and column.dtype.kind in "fi":
         if column.ndim == 1:  # numbers, as they are (float or int, never bool: kind "b")
-            return None, column.astype(float)[None, :]
+            return None, column.astype(float, copy=False)[None, :]
         if column.ndim == 2 and column.shape[1]:  # equal-length lists of numbers
-            return (False, (None,) * column.shape[1]), column.astype(float).T
+            return (False, (None,) * column.shape[1]), column.astype(float, copy=False).T
     if hasattr(column, "tolist") and hasattr(column, "shape"):
         column = column.tolist()  # a numpy array of anything else
     if not isinstance(column, (list, tuple)) or not column:

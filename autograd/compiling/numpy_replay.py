@@ -134,10 +134,13 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
         return tuple(np.array(term, dtype=float) for term in zip(*terms))
 
     def total(x: Any, n: int) -> float:
-        return float(np.sum(x)) if np.ndim(x) else float(x) * n
+        # (Not np.ndim(x): on a Python float it makes an array first, and costs 2 us.)
+        return float(x.sum()) if getattr(x, "ndim", 0) else float(x) * n
 
     def rows(n: int, *xs: Any) -> Any:
         # One row per value (an array over the samples, or a number, the same for each).
+        if len(xs) == 1 and getattr(xs[0], "shape", None) == (n,) and xs[0].dtype == float:
+            return xs[0].reshape(1, n)  # one array of floats: itself as a row, not copied
         out = np.empty((len(xs), n))
         for i, x in enumerate(xs):
             out[i] = x
@@ -154,10 +157,13 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
     # to a hundred times the product's CPU time. OpenBLAS runs a product on one thread below
     # about 260,000 multiply-adds (m * n * k), so large products are made of such slices, each
     # one `@` (einsum, the other single-threaded way, is 3-5 times slower than BLAS).
+    # Below that size each product is np.dot: for these 2-d arrays the same BLAS call as `@`,
+    # with less overhead per call, and an outer product (W's one row, as the last layer's)
+    # in a fraction of the time matmul takes for it.
     def columns(a: Any, b: Any) -> Any:  # A @ B, B's columns (the samples) a slice at a time
         width = max(1, _SLICE // (a.shape[0] * a.shape[1]))
         if b.shape[1] <= width:
-            return a @ b
+            return np.dot(a, b)
         out = np.empty((a.shape[0], b.shape[1]))
         for i in range(0, b.shape[1], width):
             np.matmul(a, b[:, i : i + width], out=out[:, i : i + width])
@@ -166,7 +172,7 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
     def product_nt(g: Any, x: Any) -> Any:  # G @ X.T, summed over the samples a slice at a time
         width = max(1, _SLICE // (g.shape[0] * x.shape[0]))
         if x.shape[1] <= width:
-            return g @ x.T
+            return np.dot(g, x.T)
         slices = range(0, x.shape[1], width)
         return sum(g[:, i : i + width] @ x[:, i : i + width].T for i in slices)
 
