@@ -274,21 +274,44 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
         warnings.simplefilter("error")  # numpy, not the loop
         check(step(xs, ys), eager, ours, theirs)
     (source,) = sources
-    forward = "where((M0 <= 0), 0.0, M0)" if activation == "relu" else "F0(M0)"
+    # relu's comparison is made once, forward, and read again by its rule backward.
+    forward = "where(C0, 0.0, M0)" if activation == "relu" else "F0(M0)"
+    backward = "where(C0, 0.0, GX1)" if activation == "relu" else ""
     for line in [
         f"A0 = {forward}",
+        f"GA0 = {backward}",
         "X1 = _with_ones(A0)",
         "W1 = Ea[24:96].reshape(8, 9)",
         "GX1 = _product_tn(W1[:, :8], GA1)",
-        "GA0 = ",
         "GW0 = _product_nt(GA0, X0)",
-        "GE[24:96] += GW1.ravel()",
-        "GE[0:24] += GW0.ravel()",
+        "GE = concatenate((GW0.ravel(), GW1.ravel(), GW2.ravel(), ))",  # the layers cover Ea
         "GE.tolist()",
     ]:
         assert line in source, (line, source)
     assert source.count("_rows(") == 2, source  # X0 from the data, and G2 from the loss
+    assert source.count("<= 0)") == (3 if activation == "relu" else 1), source  # C0, C1, C2
     assert "_each" not in source and "M1[" not in source, source
+
+
+def test_a_comparison_that_comes_twice_is_made_once() -> None:
+    # Shared only where its names mean the same everywhere: g5 is assigned twice (a long sum).
+    lines = [
+        "M0 = _product(W0, X0)",
+        "A0 = where((M0 <= 0), 0.0, M0)",
+        "g5 = (g5 > 1.5)",
+        "g5 = g5 + (g5 > 1.5)",
+        "GA0 = where((M0 <= 0), 0.0, GX1)",
+    ]
+    shared, loss = numpy_replay._shared_tests(lines, "where((M0 <= 0), 0.0, (M0 < 2))")
+    assert shared == [
+        "M0 = _product(W0, X0)",
+        "C0 = (M0 <= 0)",
+        "A0 = where(C0, 0.0, M0)",
+        "g5 = (g5 > 1.5)",
+        "g5 = g5 + (g5 > 1.5)",
+        "GA0 = where(C0, 0.0, GX1)",
+    ]
+    assert loss == "where(C0, 0.0, (M0 < 2))"
 
 
 def test_rows_read_elsewhere_get_their_gradients_row_by_row() -> None:
@@ -466,7 +489,7 @@ def test_the_plain_per_sample_hinge_loss_runs_as_numpy_layers(
     eager.backward()
     check(got, eager, ours, theirs)
     (source,) = sources
-    assert "A1 = where((M1 <= 0), 0.0, M1)" in source and "GA0 = " in source, source
+    assert "A1 = where(C1, 0.0, M1)" in source and "GA0 = " in source, source
 
 
 def test_a_weight_tied_within_a_layer_gets_both_its_gradients(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -22,6 +23,10 @@ from autograd.engine import Value
 from autograd.primitives import COS, EXP, LOG, SIGMOID, SIN, SQRT, TANH
 
 _EXTERNAL = re.compile(r"\be\d+\b")  # the names of E's numbers in generated code
+_TEST = re.compile(
+    r"\(\w+ (?:<=|<|>=|>|==|!=) -?[\w.]+\)"
+)  # (M0 <= 0): a name against a name or number
+_NAMES = re.compile(r"\b[A-Za-z_]\w*")
 _SLICE = 200_000  # multiply-adds per matrix product, at most (see _numpy_runtime)
 
 
@@ -40,10 +45,11 @@ def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
     the samples, the gradients as a list of floats in the order of `vector_params(program)`)."""
     places = _places(program)
     picked = "" if places == list(range(len(program.externals))) else f"[{_bind(program, places)}]"
+    lines, loss = _shared_tests(program.lines, program.loss)
     body = [
         "    ok = True",
-        *(f"    {line}" for line in program.lines + _gradients(program)),
-        f"    return ok, _total({program.loss}, n), GE{picked}.tolist()",
+        *(f"    {line}" for line in lines + _gradients(program)),
+        f"    return ok, _total({loss}, n), GE{picked}.tolist()",
     ]
     # Ea's numbers one by one only if the body reads them so (not only as layers' weights)
     reads_e = any(_EXTERNAL.search(line) for line in body)
@@ -56,6 +62,36 @@ def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
     ]
     namespace = {**_numpy_runtime(np), **program.namer.namespace}
     return compile_function("\n".join(lines) + "\n", namespace, "<batched step, numpy>")
+
+
+def _shared_tests(lines: list[str], loss: str) -> tuple[list[str], str]:
+    """The lines and the loss with each comparison that comes more than once, such as relu's
+    `(M0 <= 0)` forward and again in its rule backward, made once (`C0 = (M0 <= 0)`, before
+    its first use) and read as C0 wherever it came: on arrays each comparison is a numpy call
+    and a new array of booleans. Only comparisons of names that are assigned once (and so mean
+    the same everywhere) and literals are shared."""
+    assigned = Counter(line.partition(" = ")[0] for line in lines)
+    texts = [*lines, loss]
+    found = Counter(m.group() for text in texts for m in _TEST.finditer(text))
+    shared: dict[str, str] = {}
+    for test, count in found.items():
+        names = _NAMES.findall(test)
+        if count > 1 and all(assigned[name] <= 1 for name in names):
+            shared[test] = f"C{len(shared)}"
+    out: list[str] = []
+    made: set[str] = set()
+    for i, text in enumerate(texts):
+        for test, name in shared.items():
+            if test in text:
+                if name not in made:
+                    made.add(name)
+                    out.append(f"{name} = {test}")
+                text = text.replace(test, name)
+        if i < len(lines):
+            out.append(text)
+        else:
+            loss = text
+    return out, loss
 
 
 def vector_params(program: Program) -> list[Value]:
@@ -77,12 +113,32 @@ def _gradients(program: Program) -> list[str]:
     weights, a sum's factors) as one slice where its Values lie side by side in Ea, and the
     other parameters' gradients in one indexed add (each of those parameters comes once)."""
     at = {v: k for k, v in enumerate(program.externals)}
-    lines = [f"GE = zeros({len(program.externals)})"]
+    size = len(program.externals)
+    spans: dict[str, tuple[int, int]] = {}  # the blocks whose Values lie side by side in Ea
     for name, values in program.blocks:
         where = [at[v] for v in values]
         if where == list(range(where[0], where[0] + len(where))):
-            lines.append(f"GE[{where[0]}:{where[-1] + 1}] += {name}.ravel()")
+            spans[name] = (where[0], where[-1] + 1)
+    # Where blocks, each the first to reach its places, cover Ea exactly (a network's layers),
+    # GE starts as them side by side, and only the blocks after them are added.
+    firsts: dict[str, tuple[int, int]] = {}
+    for name, (start, end) in spans.items():
+        if all(end <= a or b <= start for a, b in firsts.values()):
+            firsts[name] = (start, end)
+    if sum(end - start for start, end in firsts.values()) == size:
+        tiles = sorted(firsts, key=firsts.__getitem__)
+        lines = [f"GE = concatenate(({''.join(f'{name}.ravel(), ' for name in tiles)}))"]
+    else:
+        firsts = {}
+        lines = [f"GE = zeros({size})"]
+    for name, values in program.blocks:
+        if name in firsts:
+            continue
+        if name in spans:
+            start, end = spans[name]
+            lines.append(f"GE[{start}:{end}] += {name}.ravel()")
         else:  # add.at adds each element, also for a Value that comes twice (a tied weight)
+            where = [at[v] for v in values]
             lines.append(f"_add_at(GE, {_bind(program, where)}, {name}.ravel())")
     if program.grads:
         where = [at[p] for p, _ in program.grads]
@@ -179,6 +235,7 @@ def _numpy_runtime(np: ModuleType) -> dict[str, Any]:
     return {
         "_with_ones": with_ones,
         "zeros": np.zeros,
+        "concatenate": np.concatenate,
         "_add_at": np.add.at,
         "_product": columns,
         "_product_nt": product_nt,
