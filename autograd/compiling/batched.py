@@ -269,7 +269,7 @@ def _samples(columns: tuple[Any, ...], np: ModuleType | None) -> tuple[int, dict
         # NOTE: a dict or a set has a length too, but no order of samples: zip() would read
         # a dict's keys, a set in hash order.
         if isinstance(column, (str, bytes)) or not (
-            isinstance(column, Sequence) or hasattr(column, "tolist")
+            hasattr(column, "tolist") or isinstance(column, Sequence)
         ):
             raise TypeError(
                 f"compile_grad: a batched step's columns are sequences (lists, tuples or numpy "

@@ -134,7 +134,9 @@ def _gradients(program: Program) -> list[str]:
     for name, values in program.blocks:
         if name in firsts:
             continue
-        if name in spans:
+        if spans.get(name) == (0, size):  # the whole of Ea (an L2 term over every parameter)
+            lines.append(f"GE += {name}.ravel()")
+        elif name in spans:
             start, end = spans[name]
             lines.append(f"GE[{start}:{end}] += {name}.ravel()")
         else:  # add.at adds each element, also for a Value that comes twice (a tied weight)
