@@ -520,3 +520,22 @@ def test_a_weight_tied_within_a_layer_gets_both_its_gradients(
     assert close(loss, eager.data), (loss, eager.data)
     assert close(ours[0], a.grad) and close(ours[1], b.grad), (ours, a.grad, b.grad)
     assert "_add_at(GE, " in sources[-1], sources[-1]
+
+
+def test_a_numpy_step_leaves_the_callers_arrays_as_they_were() -> None:
+    # Columns of floats are read in place (no copy), so nothing may write into them.
+    np = pytest.importorskip("numpy")
+    model = MLP(2, [8, 8, 1], seed=0)
+    rng = np.random.default_rng(0)
+    xs, ys = rng.normal(size=(50, 2)), np.sign(rng.normal(size=50))
+    column = xs[:, 0].copy()
+    before = (xs.copy(), ys.copy(), column.copy())
+    step = compile_grad(lambda x, y: hinge_loss(model(x), y), model.parameters(), batch="mean")
+    one = compile_grad(lambda x: model([x, 0.5]).relu(), model.parameters(), batch="mean")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy, not the loop
+        for _ in range(3):
+            step(xs, ys)
+            one(column)
+    for got, want in zip((xs, ys, column), before, strict=True):
+        assert np.array_equal(got, want)

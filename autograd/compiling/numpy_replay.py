@@ -23,9 +23,8 @@ from autograd.engine import Value
 from autograd.primitives import COS, EXP, LOG, SIGMOID, SIN, SQRT, TANH
 
 _EXTERNAL = re.compile(r"\be\d+\b")  # the names of E's numbers in generated code
-_TEST = re.compile(
-    r"\(\w+ (?:<=|<|>=|>|==|!=) -?[\w.]+\)"
-)  # (M0 <= 0): a name against a name or number
+# A comparison in generated code, such as (M0 <= 0): a name against a name or a number.
+_TEST = re.compile(r"\(\w+ (?:<=|<|>=|>|==|!=) -?[\w.]+\)")
 _NAMES = re.compile(r"\b[A-Za-z_]\w*")
 _SLICE = 200_000  # multiply-adds per matrix product, at most (see _numpy_runtime)
 
