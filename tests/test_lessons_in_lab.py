@@ -71,9 +71,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 # the cells near the view): a loaded image, its width on the page, whether it is inside an HTML
 # output (the stepper's still), and its text (SVG dumped as words would show there).
 PICTURE_OUTPUTS = """
-// The lesson's own tab: the lessons opened before it stay open, hidden.
-const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
-if (panel === null) return [];
+// The lesson's own panel, found through its tab (whose data-id is the panel's id): the lessons
+// opened before it stay open, and the one opened last may still be the panel shown while this
+// one loads, so "the panel not hidden" could be the last lesson's.
+const tab = [...document.querySelectorAll('.lm-TabBar-tab')].find(
+  (t) => t.querySelector('.lm-TabBar-tabLabel')?.textContent === arguments[0]);
+const panel = tab === undefined ? null : document.getElementById(tab.dataset.id);
+if (panel === null || panel.classList.contains('lm-mod-hidden')) return [];
 return [...panel.querySelectorAll('.jp-OutputArea-output')].filter(
   (area) => area.querySelector('img') !== null
     || area.classList.contains('jp-RenderedHTMLCommon'));
@@ -90,14 +94,14 @@ return {
 """
 
 
-def open_lesson(driver: Any, url: str, expected: int) -> list[dict[str, Any]]:
+def open_lesson(driver: Any, url: str, name: str, expected: int) -> list[dict[str, Any]]:
     """Open a lesson and return its picture outputs once every one is drawn (or 60 s)."""
     driver.get(url)
     deadline = time.monotonic() + 60
     shown: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
         shown = []
-        for area in driver.execute_script(PICTURE_OUTPUTS):
+        for area in driver.execute_script(PICTURE_OUTPUTS, name):
             driver.execute_script("arguments[0].scrollIntoView();", area)
             output = driver.execute_script(READ_OUTPUT, area)
             if not output["width"]:
@@ -116,7 +120,8 @@ def test_every_lesson_shows_every_graph_untrusted(browser: Any, lab: str) -> Non
     seen: dict[str, int] = {}
     for path in NOTEBOOKS:
         expected = pictures(path)
-        shown = open_lesson(browser, f"{lab}/lab/tree/{path.name}?token={TOKEN}", len(expected))
+        url = f"{lab}/lab/tree/{path.name}?token={TOKEN}"
+        shown = open_lesson(browser, url, path.name, len(expected))
         assert len(shown) == len(expected), (path.name, expected, shown)
         for kind, output in zip(expected, shown):
             assert output["loaded"], (path.name, kind, output)
