@@ -14,7 +14,7 @@ import functools
 import numbers
 import operator
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from autograd.modes import RECORDING, current_mode, enable_grad
 from autograd.primitives import (
@@ -375,6 +375,11 @@ def zero_grads(values: Iterable[Value]) -> None:
         values = list(values)
         for v in values:
             mode.trace.wrote(v, "grad")
+    else:
+        holder = holder_of(values)
+        if holder is not None:  # a step holds exactly these: zero its array of grads
+            holder.zero_grads()
+            return
     for v in values:
         v._grad = 0.0
 
@@ -406,6 +411,89 @@ def set_data(values: Sequence[Value], data: Iterable[float]) -> None:
             mode.trace.wrote(v, "data")
     for v, x in zip(values, data):
         v._data = x
+
+
+# ----- Values held in arrays ---------------------------------------------------------------------
+# A batched numpy step (autograd.compiling.batched) keeps its parameters' data and grads in two
+# arrays from one call to the next, so that an optimizer's step() and zero_grad() between its
+# calls are a few array operations, not Python work per parameter (held_arrays). While so held,
+# a parameter's class is its holder's subclass of Held: any use of it (an attribute read or
+# write, an op, a print) first releases the holder, which writes every held Value's numbers back
+# into its slots and makes each a plain Value again. So a Value is up to date whenever it is used.
+
+
+class Holder(Protocol):
+    """What holds the data and grads of `values` (in two arrays, in that order)."""
+
+    values: list[Value]
+
+    def arrays(self) -> tuple[Any, Any]: ...  # (data, grads), to be updated in place
+
+    def zero_grads(self) -> None: ...
+
+    def release(self) -> None: ...  # write the numbers back, unhold(values)
+
+
+class Held(Value):
+    """A Value whose numbers its class's `holder` keeps: any use releases the holder first."""
+
+    __slots__ = ()
+    holder: Holder
+
+    def __getattribute__(self, name: str) -> Any:
+        type(self).holder.release()
+        return object.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        type(self).holder.release()
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        type(self).holder.release()
+        object.__delattr__(self, name)
+
+
+# v.__class__ = c, where v's class is a Held (whose __setattr__ would release its holder)
+_SET_CLASS = object.__dict__["__class__"].__set__
+
+
+def held_class(holder: Holder) -> type[Held]:
+    """The class of the Values `holder` holds (one per holder, made once)."""
+    return type("Value", (Held,), {"__slots__": (), "holder": holder})
+
+
+def hold(values: list[Value], held: type[Held]) -> None:
+    """Make `values` (plain Values, each type(v) is Value) Values of class `held`."""
+    for v in values:
+        v.__class__ = held
+
+
+def unhold(values: list[Value]) -> None:
+    """Make held `values` plain Values again (without releasing: what release() calls)."""
+    for v in values:
+        _SET_CLASS(v, Value)
+
+
+def holder_of(values: object) -> Holder | None:
+    """What holds exactly `values` (a list, in its order), or None."""
+    if type(values) is not list or not values:
+        return None
+    holder: Holder | None = getattr(type(values[0]), "holder", None)
+    if holder is None or (values is not holder.values and values != holder.values):
+        return None  # (a list's == compares Values by identity: nothing is released)
+    return holder
+
+
+def held_arrays(values: Sequence[Value]) -> tuple[Any, Any] | None:
+    """(data, grads): the two numpy arrays in which a batched numpy step holds exactly
+    `values` (a list, in its order), for an optimizer to update in place; None where they are
+    not so held (or a trace is recording, which must see each read), and the Values are read
+    as Values (data_and_grads)."""
+    mode = current_mode()
+    if mode is not RECORDING and mode.trace is not None:
+        return None
+    holder = holder_of(values)
+    return None if holder is None else holder.arrays()
 
 
 _JUST_VALUES = {Value}

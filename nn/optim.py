@@ -1,19 +1,26 @@
 """Optimizers: SGD with momentum and Adam, with PyTorch's exact update rules.
 
-Imports autograd's public API only. An optimizer holds a list of parameters and per-parameter
-state as plain floats. step() reads the parameters' data and grads as two lists of floats
+Imports autograd's public API only (and numpy where a step holds the parameters in arrays, so
+numpy is installed). An optimizer holds a list of parameters and per-parameter state as lists
+of floats. step() reads the parameters' data and grads as two lists of floats
 (autograd.data_and_grads), computes the new data from them and writes it back
 (autograd.set_data), inside no_grad(): an update never becomes part of a graph. (One read of
 the grad mode each way, where `p.data -= lr * p.grad` is three property calls per parameter.)
 zero_grad() sets every grad back to 0.0, because backward() adds into .grad.
+
+Where a batched numpy step holds the parameters' data and grads in two arrays between its
+calls (autograd.held_arrays), step() updates those arrays in place with the same expressions,
+element by element the same floats, and keeps its state as arrays too until a step on floats
+makes lists of them again.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
-from autograd import Value, as_float, data_and_grads, no_grad, set_data, zero_grads
+from autograd import Value, as_float, data_and_grads, held_arrays, no_grad, set_data, zero_grads
 
 
 def _check_hyper(x: object, name: str, lo: float, hi: float = math.inf) -> float:
@@ -50,6 +57,25 @@ def _quotient(x: float, y: float) -> float:
     return math.copysign(math.inf, x) * math.copysign(1.0, y)
 
 
+def _floats(state: Any) -> list[float]:
+    """A per-parameter state as a list of floats (from an array, where a step on held arrays
+    left one)."""
+    return state.tolist() if hasattr(state, "tolist") else state
+
+
+def _numpy() -> Any:
+    """numpy, installed wherever a step holds the parameters in numpy arrays."""
+    import numpy
+
+    return numpy
+
+
+def _array(state: list[float] | Any) -> Any:
+    """A per-parameter state as a numpy array of floats (a list, where a step on floats left
+    one)."""
+    return _numpy().asarray(state, dtype=float)
+
+
 class Optimizer:
     """What SGD and Adam share: the checked parameter list and zero_grad()."""
 
@@ -83,6 +109,25 @@ class Optimizer:
         zero_grads(self.params)
 
     def step(self) -> None:
+        """One update of every parameter from its current grad: on the arrays a batched step
+        holds them in, or on floats."""
+        arrays = held_arrays(self.params)
+        if arrays is None:
+            with no_grad():
+                data, grads = data_and_grads(self.params)
+                set_data(self.params, self.update(data, grads))
+        else:
+            data, grads = arrays
+            # As Python's floats: an overflow is inf, inf - inf is nan, without a word.
+            with _numpy().errstate(all="ignore"):
+                data[:] = self.update_arrays(data, grads)
+
+    def update(self, data: list[float], grads: list[float]) -> list[float]:
+        """The parameters' new data, from their data and grads as lists of floats."""
+        raise NotImplementedError
+
+    def update_arrays(self, data: Any, grads: Any) -> Any:
+        """The same on numpy arrays, element by element the same floats."""
         raise NotImplementedError
 
 
@@ -100,19 +145,26 @@ class SGD(Optimizer):
         self.momentum = _check_hyper(momentum, "SGD momentum", 0.0)
         self.buffers: list[float] | None = None  # the velocities b, from the first step on
 
-    def step(self) -> None:
-        """One update of every parameter from its current grad."""
-        with no_grad():
-            data, grads = data_and_grads(self.params)
-            if self.momentum != 0.0:
-                if self.buffers is None:
-                    # NOTE: the first step takes the gradient itself, as PyTorch does (not
-                    # (1 - mu) * g, and not mu * 0 + g by accident of initialisation).
-                    self.buffers = grads
-                else:
-                    self.buffers = [self.momentum * b + g for b, g in zip(self.buffers, grads)]
-                grads = self.buffers
-            set_data(self.params, [p - self.lr * g for p, g in zip(data, grads)])
+    def update(self, data: list[float], grads: list[float]) -> list[float]:
+        if self.momentum != 0.0:
+            if self.buffers is None:
+                # NOTE: the first step takes the gradient itself, as PyTorch does (not
+                # (1 - mu) * g, and not mu * 0 + g by accident of initialisation).
+                self.buffers = grads
+            else:
+                buffers = _floats(self.buffers)
+                self.buffers = [self.momentum * b + g for b, g in zip(buffers, grads)]
+            grads = self.buffers
+        return [p - self.lr * g for p, g in zip(data, grads)]
+
+    def update_arrays(self, data: Any, grads: Any) -> Any:
+        if self.momentum != 0.0:
+            if self.buffers is None:
+                self.buffers = grads.copy()
+            else:
+                self.buffers = self.momentum * _array(self.buffers) + grads
+            grads = self.buffers
+        return data - self.lr * grads
 
     def __repr__(self) -> str:
         return f"SGD({len(self.params)} parameters, lr={self.lr}, momentum={self.momentum})"
@@ -152,24 +204,37 @@ class Adam(Optimizer):
         )
         self.eps = _check_hyper(eps, "Adam eps", 0.0)
         self.t = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        # m and v: lists of floats (numpy arrays after a step on held arrays)
+        self.m: Any = [0.0] * len(self.params)
+        self.v: Any = [0.0] * len(self.params)
 
-    def step(self) -> None:
-        """One update of every parameter from its current grad."""
-        beta1, beta2 = self.betas
+    def _corrections(self) -> tuple[float, float]:
+        """This step's count in t; its step size and the square root of v's correction."""
         self.t += 1
+        beta1, beta2 = self.betas
         step_size = self.lr / (1.0 - beta1**self.t)
-        bias_correction2_sqrt = (1.0 - beta2**self.t) ** 0.5  # ** 0.5, as torch: not math.sqrt
-        with no_grad():
-            data, grads = data_and_grads(self.params)
-            for i, g in enumerate(grads):
-                self.m[i] = lerp(self.m[i], g, 1.0 - beta1)
-                self.v[i] = self.v[i] * beta2 + (1.0 - beta2) * g * g
-                denom = math.sqrt(self.v[i]) / bias_correction2_sqrt + self.eps
-                # (-step_size * m) / denom, in this order: torch's addcdiv multiplies first.
-                data[i] += _quotient(-step_size * self.m[i], denom)
-            set_data(self.params, data)
+        return step_size, (1.0 - beta2**self.t) ** 0.5  # ** 0.5, as torch: not math.sqrt
+
+    def update(self, data: list[float], grads: list[float]) -> list[float]:
+        beta1, beta2 = self.betas
+        step_size, bias_correction2_sqrt = self._corrections()
+        self.m, self.v = _floats(self.m), _floats(self.v)
+        m, v = self.m, self.v
+        for i, g in enumerate(grads):
+            m[i] = lerp(m[i], g, 1.0 - beta1)
+            v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
+            denom = math.sqrt(v[i]) / bias_correction2_sqrt + self.eps
+            # (-step_size * m) / denom, in this order: torch's addcdiv multiplies first.
+            data[i] += _quotient(-step_size * m[i], denom)
+        return data
+
+    def update_arrays(self, data: Any, grads: Any) -> Any:
+        beta1, beta2 = self.betas
+        step_size, bias_correction2_sqrt = self._corrections()
+        self.m = lerp(_array(self.m), grads, 1.0 - beta1)
+        self.v = _array(self.v) * beta2 + (1.0 - beta2) * grads * grads
+        denom = _numpy().sqrt(self.v) / bias_correction2_sqrt + self.eps
+        return data + (-step_size * self.m) / denom  # IEEE's x / 0, as _quotient
 
     def __repr__(self) -> str:
         return (

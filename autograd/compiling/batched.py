@@ -36,10 +36,11 @@ from autograd.compiling.numpy_replay import (
 )
 from autograd.compiling.step import DISAGREED, Params, Step, check_root
 from autograd.compiling.tracing import Trace, backprop, flatten, unflatten
-from autograd.engine import Value
+from autograd.engine import Held, Value, held_class, hold, unhold
 
 _INSTALL = "pip install 'chainrule[fast]' (or numpy)"
 _DATA = attrgetter("_data")  # the slot (see _replay), read for many Values in one pass
+_GRAD = attrgetter("_grad")
 
 
 @dataclass
@@ -74,6 +75,7 @@ class BatchedStep(Step):
         if numpy is True and self.np is None:
             raise ImportError(f"compile_grad(numpy=True) needs numpy: {_INSTALL}")
         self._said_loop = False
+        self.holding = _Holding(self.np) if self.np is not None else None
 
     def __repr__(self) -> str:
         mode = "numpy" if self.np is not None else "Python loop"
@@ -83,11 +85,53 @@ class BatchedStep(Step):
         self.refresh_params()
         n, groups = _samples(columns, self.np)
         seed = 1.0 / n if self.reduction == "mean" else 1.0
-        totals = _Totals()
-        for shape, samples in groups.items():
-            self._group(shape, samples, seed, totals)
-        totals.write()
-        return totals.loss * (1.0 / n) if self.reduction == "mean" else totals.loss
+        loss = self._replay_held(groups, seed)
+        if loss is None:
+            totals = _Totals()
+            for shape, samples in groups.items():
+                self._group(shape, samples, seed, totals)
+            totals.write()
+            loss = totals.loss
+            self._hold(totals)
+        return loss * (1.0 / n) if self.reduction == "mean" else loss
+
+    def _replay_held(self, groups: dict[Any, _Samples], seed: float) -> float | None:
+        """The batch through the program whose parameters this step holds, where all of it
+        is of that program's shape and passes its guards: the loss summed over the samples,
+        the gradients added into the held grads. Else None, and the parameters released."""
+        holding = self.holding
+        if holding is None or not holding.values:
+            return None
+        samples = groups.get(holding.shape)
+        if len(groups) != 1 or samples is None or holding.values is not self.params:
+            holding.release()
+            return None
+        assert self.np is not None and holding.variant.vector is not None
+        try:
+            with self.np.errstate(divide="raise", over="raise", invalid="raise", under="ignore"):
+                ok, loss, grads = holding.variant.vector(
+                    samples.array, holding.data, seed, samples.count
+                )
+        except Exception:  # the whole step again, parameters released: it decides
+            holding.release()
+            return None
+        if ok is not True and not ok.all():  # some samples take another variant
+            holding.release()
+            return None
+        holding.grads += grads
+        return loss
+
+    def _hold(self, totals: _Totals) -> None:
+        """Hold the parameters in arrays until they are next used (engine's Held) where the
+        whole batch ran one numpy program that reads exactly them, in order, and returns their
+        gradients in that order: then the next call replays it on the arrays."""
+        if self.holding is None or totals.vector is None or len(totals.parts) != 1:
+            return
+        shape, variant = totals.vector
+        params = self.params
+        reads = variant.vector_externals == params and variant.vector_params == params
+        if reads and all(type(p) is Value for p in params):  # (not a user's subclass of Value)
+            self.holding.take(params, shape, variant)
 
     def _group(self, shape: Any, samples: _Samples, seed: float, t: _Totals) -> None:
         """Every sample of one shape: through the cached variants, tracing where none fits."""
@@ -127,9 +171,12 @@ class BatchedStep(Step):
         # writes every parameter.
         if variant.vector is not None and samples.array is not None:
             try:
-                return self._vectorized(variant, todo, samples.array, seed, t)
+                refused = self._vectorized(variant, todo, samples.array, seed, t)
             except Exception as error:  # the Python loop decides, as eager code would
                 self._say_loop(f"numpy met {type(error).__name__} ({error})")
+            else:
+                t.vector = (shape, variant)
+                return refused
         externals = [v._data for v in variant.externals]
         rows = samples.rows
         try:
@@ -166,7 +213,7 @@ class BatchedStep(Step):
                 if not todo:
                     return refused
                 ok, loss, grads = variant.vector(array[:, todo], externals, seed, len(todo))
-        t.add(loss, variant.vector_params, grads)
+        t.add(loss, variant.vector_params, grads.tolist())
         return refused
 
     def _eager(self, shape: Any, row: tuple[float, ...], seed: float, t: _Totals) -> None:
@@ -210,6 +257,7 @@ class _Totals:
     def __init__(self) -> None:
         self.loss = 0.0
         self.parts: list[tuple[Sequence[Value], Sequence[float]]] = []
+        self.vector: tuple[Any, _Variant] | None = None  # (shape, variant) of a numpy part
 
     def add(self, loss: float, params: Sequence[Value], grads: Sequence[float]) -> None:
         self.loss += loss
@@ -233,6 +281,42 @@ class _Totals:
             pairs = totals.items()
         for p, g in pairs:
             p._grad += g
+
+
+class _Holding:
+    """A batched step's parameters' data and grads in two arrays, from one call to the next
+    (engine's Held): the step's numpy program reads the data array as its Ea and adds into
+    the grads; an optimizer updates both in place (autograd.held_arrays). Used in any other
+    way, a parameter releases them: release() writes the numbers back into every Value."""
+
+    def __init__(self, np: ModuleType) -> None:
+        self.np = np
+        self.held: type[Held] = held_class(self)
+        self.values: list[Value] = []  # none while nothing is held
+        self.data: Any = None
+        self.grads: Any = None
+        self.shape: Any = None  # the shape of a sample, and its program, that reads them
+        self.variant: _Variant
+
+    def take(self, values: list[Value], shape: Any, variant: _Variant) -> None:
+        self.data = self.np.fromiter(map(_DATA, values), float, len(values))
+        self.grads = self.np.fromiter(map(_GRAD, values), float, len(values))
+        self.shape, self.variant = shape, variant
+        self.values = values
+        hold(values, self.held)
+
+    def arrays(self) -> tuple[Any, Any]:
+        return self.data, self.grads
+
+    def zero_grads(self) -> None:
+        self.grads.fill(0.0)
+
+    def release(self) -> None:
+        values, self.values = self.values, []
+        unhold(values)
+        for v, data, grad in zip(values, self.data.tolist(), self.grads.tolist()):
+            v._data = data
+            v._grad = grad
 
 
 class _Samples:

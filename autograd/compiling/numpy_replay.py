@@ -41,14 +41,14 @@ def load_numpy() -> ModuleType | None:
 def vector_function(program: Program, np: ModuleType) -> Callable[..., Any]:
     """The program on numpy arrays, one element per sample, reading Ea (the .data of
     program.externals as one array, read in one pass). It returns (ok, the loss summed over
-    the samples, the gradients as a list of floats in the order of `vector_params(program)`)."""
+    the samples, the gradients as an array in the order of `vector_params(program)`)."""
     places = _places(program)
     picked = "" if places == list(range(len(program.externals))) else f"[{_bind(program, places)}]"
     lines, loss = _shared_tests(program.lines, program.loss)
     body = [
         "    ok = True",
         *(f"    {line}" for line in lines + _gradients(program)),
-        f"    return ok, _total({loss}, n), GE{picked}.tolist()",
+        f"    return ok, _total({loss}, n), GE{picked}",
     ]
     # Ea's numbers one by one only if the body reads them so (not only as layers' weights)
     reads_e = any(_EXTERNAL.search(line) for line in body)
