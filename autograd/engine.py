@@ -420,6 +420,9 @@ def set_data(values: Sequence[Value], data: Iterable[float]) -> None:
 # a parameter's class is its holder's subclass of Held: any use of it (an attribute read or
 # write, an op, a print) first releases the holder, which writes every held Value's numbers back
 # into its slots and makes each a plain Value again. So a Value is up to date whenever it is used.
+# NOTE: not between threads: a thread that uses a held Value while another runs the step or the
+# optimizer on the arrays can let go of them halfway. (Training from two threads on the same
+# parameters races on floats too.)
 
 
 class Holder(Protocol):

@@ -37,6 +37,7 @@ class Training:
         self.step = compile_grad(self.loss, params, batch="mean", numpy=True)
         self.optimizer = OPTIMIZERS[optimizer](params)
         self.losses: list[float] = []
+        self.held: list[bool] = []  # after each step's call: were the parameters held?
 
     def loss(self, x: Any, y: Any) -> Value:
         return hinge_loss(self.model(x), y) + 1e-3 * sum(p * p for p in self.params)
@@ -46,11 +47,10 @@ class Training:
             k = len(self.losses)
             self.optimizer.zero_grad()
             self.losses.append(self.step(self.xs, self.ys))
+            self.held.append(held_arrays(self.params) is not None)  # (asking lets nothing go)
             if read_after_each:
                 assert self.params[-1].data == self.params[-1].data  # a use writes them back
                 assert held_arrays(self.params) is None
-            elif k:  # (the first call traces one sample, replays the rest: it holds nothing)
-                assert held_arrays(self.params) is not None
             self.optimizer.lr = 0.3 * 0.9**k  # a schedule, as the demo's
             self.optimizer.step()
 
@@ -67,6 +67,9 @@ def test_training_on_held_arrays_gives_the_floats_of_training_on_values(optimize
     mixed.train(3)
     mixed.train(3, read_after_each=True)
     assert held.numbers() == values.numbers() == mixed.numbers()
+    # The first call traces one sample and replays the rest: it holds nothing. Then each holds.
+    assert held.held == [False] + [True] * 8
+    assert mixed.held[3:7] == [True] * 4  # the optimizer's state went to arrays and back
     assert held.step.traces == 1
     assert held.losses[-1] < held.losses[0]
 
@@ -76,6 +79,7 @@ def test_a_held_value_is_up_to_date_wherever_it_is_used() -> None:
     run.train(1, read_after_each=True)
     run.train(3)
     reference.train(4, read_after_each=True)
+    assert run.held == [False, True, True, True]
     p, q = run.params[5], reference.params[5]
     assert type(p) is not Value and isinstance(p, Value)  # held: a subclass of Value
     assert p in set(run.params)  # hashing does not use it
@@ -83,15 +87,17 @@ def test_a_held_value_is_up_to_date_wherever_it_is_used() -> None:
     assert type(p) is Value and all(type(v) is Value for v in run.params)  # ...and lets go
     assert held_arrays(run.params) is None
 
-    run.train(1)
-    reference.train(1, read_after_each=True)
+    run.train(2)  # (the first waits a call: the last hold was let go before it)
+    reference.train(2, read_after_each=True)
+    assert run.held[-2:] == [False, True]
     assert (run.params[0] * 2.0 + run.params[1]).data == (
         reference.params[0].data * 2.0 + reference.params[1].data
     )  # an op on a held Value reads its number, not a stale one
     assert run.numbers() == reference.numbers()
 
-    run.train(1)
-    reference.train(1, read_after_each=True)
+    run.train(3)
+    reference.train(3, read_after_each=True)
+    assert run.held[-1]
     (g,) = grad(run.params[2] * run.params[2], [run.params[2]])
     assert g.data == 2.0 * reference.params[2].data
 
@@ -108,6 +114,19 @@ def test_a_number_written_between_steps_is_the_one_the_next_step_reads() -> None
     reference.params[4].grad = 7.0
     run.train(2)
     reference.train(2, read_after_each=True)
+    assert run.numbers() == reference.numbers()
+    assert run.held == [False, True, True, False, True]
+
+
+def test_a_step_whose_hold_is_let_go_before_each_call_holds_ever_more_rarely() -> None:
+    # Taking and letting go cost more than a step's work per parameter: after each hold let
+    # go early, the step waits 1, 2, 4, 8 ... calls before it holds again.
+    run, reference = Training("sgd-momentum"), Training("sgd-momentum")
+    run.train(20, read_after_each=True)
+    assert run.held == [k in (1, 3, 6, 11) for k in range(20)]
+    run.train(10)  # the wait of 8 calls is over: it holds again, and keeps holding
+    assert run.held[20:] == [True] * 10
+    reference.train(30, read_after_each=True)
     assert run.numbers() == reference.numbers()
 
 
@@ -168,12 +187,13 @@ def test_two_steps_that_share_parameters_take_turns_holding_them() -> None:
     other_ref = compile_grad(
         lambda x: reference.model(x) ** 2, reference.params, batch="sum", numpy=True
     )
-    for _ in range(3):
+    for _ in range(5):
         run.train(1)
         reference.train(1, read_after_each=True)
         assert other(run.xs) == other_ref(reference.xs)  # (its grads come on top, as eager's)
         assert reference.params[0].data == reference.params[0].data
     assert run.numbers() == reference.numbers()
+    assert any(run.held)
 
 
 @pytest.mark.parametrize(

@@ -119,6 +119,7 @@ class BatchedStep(Step):
             holding.release()
             return None
         holding.grads += grads
+        holding.lasted()
         return loss
 
     def _hold(self, totals: _Totals) -> None:
@@ -126,6 +127,8 @@ class BatchedStep(Step):
         whole batch ran one numpy program that reads exactly them, in order, and returns their
         gradients in that order: then the next call replays it on the arrays."""
         if self.holding is None or totals.vector is None or len(totals.parts) != 1:
+            return
+        if not self.holding.may_take():
             return
         shape, variant = totals.vector
         params = self.params
@@ -287,7 +290,12 @@ class _Holding:
     """A batched step's parameters' data and grads in two arrays, from one call to the next
     (engine's Held): the step's numpy program reads the data array as its Ea and adds into
     the grads; an optimizer updates both in place (autograd.held_arrays). Used in any other
-    way, a parameter releases them: release() writes the numbers back into every Value."""
+    way, a parameter releases them: release() writes the numbers back into every Value.
+
+    Taking and releasing cost more than one step's work per parameter. A loop that uses a
+    parameter between every two calls (to draw it, or to check it is finite) would pay both
+    every call: so a hold let go before the step's next call makes the step wait that many
+    calls more before it holds again (1, 2, 4, ... up to 64), and one that lasted, none."""
 
     def __init__(self, np: ModuleType) -> None:
         self.np = np
@@ -297,6 +305,18 @@ class _Holding:
         self.grads: Any = None
         self.shape: Any = None  # the shape of a sample, and its program, that reads them
         self.variant: _Variant
+        self.wait = 0  # calls to let pass before taking them again
+        self.patience = 1  # what wait becomes at the next release
+
+    def lasted(self) -> None:
+        """The hold lasted until the step's next call."""
+        self.patience = 1
+
+    def may_take(self) -> bool:
+        if self.wait:
+            self.wait -= 1
+            return False
+        return True
 
     def take(self, values: list[Value], shape: Any, variant: _Variant) -> None:
         self.data = self.np.fromiter(map(_DATA, values), float, len(values))
@@ -312,6 +332,7 @@ class _Holding:
         self.grads.fill(0.0)
 
     def release(self) -> None:
+        self.wait, self.patience = self.patience, min(2 * self.patience, 64)
         values, self.values = self.values, []
         unhold(values)
         for v, data, grad in zip(values, self.data.tolist(), self.grads.tolist()):
