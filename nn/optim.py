@@ -77,7 +77,8 @@ def _array(state: list[float] | Any) -> Any:
 
 
 class Optimizer:
-    """What SGD and Adam share: the checked parameter list and zero_grad()."""
+    """What SGD and Adam share: the checked parameter list, zero_grad(), and step(), which
+    runs a subclass's update() on floats or its update_arrays() on held arrays."""
 
     def __init__(self, params: Iterable[Value]) -> None:
         name = type(self).__name__
@@ -127,8 +128,9 @@ class Optimizer:
         raise NotImplementedError
 
     def update_arrays(self, data: Any, grads: Any) -> Any:
-        """The same on numpy arrays, element by element the same floats."""
-        raise NotImplementedError
+        """The same on numpy arrays, element by element the same floats (here, update() on
+        them as lists: an optimizer of your own that defines only update() works on both)."""
+        return _array(self.update(data.tolist(), grads.tolist()))
 
 
 class SGD(Optimizer):
@@ -143,7 +145,9 @@ class SGD(Optimizer):
         super().__init__(params)
         self.lr = _check_hyper(lr, "SGD lr", 0.0)
         self.momentum = _check_hyper(momentum, "SGD momentum", 0.0)
-        self.buffers: list[float] | None = None  # the velocities b, from the first step on
+        # The velocities b, from the first step on: a list of floats (a numpy array after a
+        # step on held arrays).
+        self.buffers: Any = None
 
     def update(self, data: list[float], grads: list[float]) -> list[float]:
         if self.momentum != 0.0:

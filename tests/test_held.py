@@ -18,10 +18,23 @@ from nn.optim import Optimizer
 
 np = pytest.importorskip("numpy")
 
+
+class SignSGD(Optimizer):
+    """An optimizer of a user's own, with an update on floats only."""
+
+    def __init__(self, params: list[Value], lr: float) -> None:
+        super().__init__(params)
+        self.lr = lr
+
+    def update(self, data: list[float], grads: list[float]) -> list[float]:
+        return [p - self.lr * math.copysign(1.0, g) for p, g in zip(data, grads)]
+
+
 OPTIMIZERS: dict[str, Callable[[list[Value]], Optimizer]] = {
     "sgd": lambda ps: SGD(ps, lr=0.3),
     "sgd-momentum": lambda ps: SGD(ps, lr=0.3, momentum=0.9),
     "adam": lambda ps: Adam(ps, lr=0.05),
+    "users-own": lambda ps: SignSGD(ps, lr=0.01),
 }
 
 
