@@ -462,7 +462,7 @@ _SET_CLASS = object.__dict__["__class__"].__set__
 
 def held_class(holder: Holder) -> type[Held]:
     """The class of the Values `holder` holds (one per holder, made once)."""
-    return type("Value", (Held,), {"__slots__": (), "holder": holder})
+    return type("HeldValue", (Held,), {"__slots__": (), "holder": holder})
 
 
 def hold(values: list[Value], held: type[Held]) -> None:
