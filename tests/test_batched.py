@@ -280,9 +280,9 @@ def test_a_network_is_a_few_matrix_calls_per_layer_forward_and_backward(
     for line in [
         f"A0 = {forward}",
         f"GA0 = {backward}",
-        "X1 = _with_ones(A0)",
+        'X1 = _with_ones(A0, out=B.matrix("X1", 9, n))',  # into the call's buffer for X1
         "W1 = Ea[24:96].reshape(8, 9)",
-        "GX1 = _product_tn(W1[:, :8], GA1)",
+        'GX1 = _product_tn(W1[:, :8], GA1, out=B.matrix("GX1", 8, n))',
         "GW0 = _product_nt(GA0, X0)",
         "GE = concatenate((GW0.ravel(), GW1.ravel(), GW2.ravel(), ))",  # the layers cover Ea
         "n), GE\n",  # the gradients as one array
@@ -384,7 +384,8 @@ def test_dot_layers_with_and_without_a_bias_become_matrix_products(
     if numpy is None:
         (source,) = sources
         assert source.count("_product(") == 2, source
-        assert "X0 = _rows(n, d0, d1, 1.0)" in source, source  # the bias's input, always 1
+        # X0's last row is the bias's input, always 1.
+        assert 'X0 = _rows(n, d0, d1, 1.0, out=B.matrix("X0", 3, n))' in source, source
         assert "X1 = " in source and "X1 = _with_ones" not in source, source  # no bias here
         assert verdicts == [True]
     else:
@@ -539,3 +540,186 @@ def test_a_numpy_step_leaves_the_callers_arrays_as_they_were() -> None:
             one(column)
     for got, want in zip((xs, ys, column), before, strict=True):
         assert np.array_equal(got, want)
+
+
+# ----- the big matrices kept from call to call (issue 25) -----------------------------------------
+
+
+def recorded_buffers(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every set of buffers the numpy programs make from now on, in the order made."""
+    made: list[Any] = []
+
+    class Recorded(numpy_replay.Buffers):
+        def __init__(self, np: Any) -> None:
+            super().__init__(np)
+            made.append(self)
+
+    monkeypatch.setattr(numpy_replay, "Buffers", Recorded)
+    return made
+
+
+def test_each_numpy_step_keeps_its_own_matrices_from_call_to_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Two steps of the same shape, so that their programs name the same matrices (X0, M0,
+    # GX1...), called in turns on batches whose size changes: every call gives eager's
+    # numbers, each step keeps one set of buffers, and the same arrays while the size stays.
+    np = pytest.importorskip("numpy")
+    made = recorded_buffers(monkeypatch)
+    xs, ys = make_moons(80, noise=0.1, seed=5)
+    ys = signed_labels(ys)
+    steps = []
+    for seed in (1, 2):
+        eager_model, model = models([8, 8, 1], seed=seed)
+        step = compile_grad(
+            lambda x, y, model=model: hinge_loss(model(x), y),
+            model.parameters(),
+            batch="mean",
+            numpy=True,
+        )
+        steps.append((step, model, eager_model))
+    kept: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy, not the loop
+        # (The first call traces one sample eagerly and replays the other 59.)
+        for call, n in enumerate((60, 60, 60, 25, 60, 60)):
+            for k, (step, model, eager_model) in enumerate(steps):
+                batch_x, batch_y = xs[10 * k : 10 * k + n], ys[10 * k : 10 * k + n]
+                model.zero_grad()
+                eager_model.zero_grad()
+                loss = step(np.array(batch_x), np.array(batch_y))
+                eager = hinge_loss([eager_model(x) for x in batch_x], batch_y)
+                eager.backward()
+                check(loss, eager, model.parameters(), eager_model.parameters())
+            assert len(made) == 2  # one set per step (made for the check on the traced sample)
+            if call in (2, 5):  # the same size as the call before
+                assert all(made[0].arrays[name] is array for name, array in kept.items())
+            kept = dict(made[0].arrays)
+    assert {"X0", "M0", "X1", "M1", "GX1", "GX2"} <= set(made[0].arrays), made[0].arrays
+
+
+def test_a_call_inside_a_call_gets_buffers_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A numpy program called again while a call of it runs (here from inside its first matrix
+    # product; in a program, from an op's Python forward or from another thread) must not
+    # write into the buffers the outer call still reads: each call gives the numbers it gives
+    # alone, and the inner call's buffers are kept too.
+    np = pytest.importorskip("numpy")
+    made = recorded_buffers(monkeypatch)
+    inside: list[Callable[[], Any]] = []  # a call to make from inside the next product
+    runtime = numpy_replay._numpy_runtime
+
+    def calling_inside(np_module: Any) -> dict[str, Any]:
+        helpers = runtime(np_module)
+        product = helpers["_product"]
+
+        def product_then_call(w: Any, x: Any, out: Any) -> Any:
+            result = product(w, x, out=out)
+            while inside:
+                inside.pop()()
+            return result
+
+        helpers["_product"] = product_then_call
+        return helpers
+
+    monkeypatch.setattr(numpy_replay, "_numpy_runtime", calling_inside)
+    model = MLP(2, [8, 8, 1], seed=4)
+    step = compile_grad(
+        lambda x, y: hinge_loss(model(x), y), model.parameters(), batch="mean", numpy=True
+    )
+    xs, ys = make_moons(30, noise=0.1, seed=6)
+    ys = signed_labels(ys)
+    step(xs, ys)  # traced and compiled
+    (variant,) = [v for variants in step.cache.values() for v in variants]
+    assert variant.vector is not None
+    vector = variant.vector
+    externals = np.array([v.data for v in variant.vector_externals])
+    columns = np.array([[*x, y] for x, y in zip(xs, ys)]).T  # a row per number of a sample
+    outer, inner = columns[:, :15], columns[:, 15:]
+    alone = [vector(outer, externals, 1.0, 15), vector(inner, externals, 1.0, 15)]
+    nested: list[Any] = []
+    inside.append(lambda: nested.append(vector(inner, externals, 1.0, 15)))
+    nested.insert(0, vector(outer, externals, 1.0, 15))
+    for (ok, loss, grads), (ok_alone, loss_alone, grads_alone) in zip(nested, alone, strict=True):
+        assert np.array_equal(ok, ok_alone)
+        assert close(loss, loss_alone), (loss, loss_alone)
+        assert all(close(a, b) for a, b in zip(grads, grads_alone, strict=True))
+    assert len(made) == 2  # the inner call's set, made while the first was in use
+
+
+def test_what_a_numpy_program_returns_is_none_of_its_buffers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A branch on the label: the samples on its other side are refused by the first variant
+    # (whose program then runs again on fewer samples) and traced again into a second one,
+    # with buffers of its own. What a program returns (which samples passed its guards, the
+    # loss, the gradients) is new each call: a later call leaves it as it was.
+    np = pytest.importorskip("numpy")
+    made = recorded_buffers(monkeypatch)
+    xs, ys = make_moons(40, noise=0.1, seed=7)
+    ys = signed_labels(ys)
+    eager_model, model = models([6, 6, 1], seed=8)
+
+    def f(x: Any, y: Any, model: MLP = model) -> Value:
+        out = model(x)
+        return (out - y) ** 2 * 2.0 if y > 0 else (out - y) ** 2
+
+    step = compile_grad(f, model.parameters(), batch="mean", numpy=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy, not the loop
+        for _ in range(2):
+            model.zero_grad()
+            eager_model.zero_grad()
+            loss = step(np.array(xs), np.array(ys))
+            eager = sum((f(x, y, eager_model) for x, y in zip(xs, ys)), Value(0.0)) / len(xs)
+            eager.backward()
+            check(loss, eager, model.parameters(), eager_model.parameters())
+    variants = [v for variants in step.cache.values() for v in variants]
+    assert len(variants) == 2 and len(made) == 2, (variants, made)
+    vector = variants[0].vector
+    assert vector is not None
+    externals = np.array([v.data for v in variants[0].vector_externals])
+    columns = np.array([[*x, y] for x, y in zip(xs, ys)]).T
+    ok, loss, grads = vector(columns, externals, 1.0, len(xs))
+    assert type(loss) is float
+    assert not ok.all() and ok.any()  # both sides of the branch are in the batch
+    buffers = [array for kept in made for array in kept.arrays.values()]
+    for returned in (ok, grads):  # arrays (or a list) that the caller may keep
+        assert not any(np.shares_memory(returned, array) for array in buffers)
+    before = (ok.copy(), loss, np.array(grads))
+    vector(columns[:, ::-1].copy(), externals, 1.0, len(xs))
+    assert np.array_equal(ok, before[0]) and loss == before[1]
+    assert np.array_equal(grads, before[2])
+
+
+def test_a_call_that_meets_a_floating_point_error_gives_its_buffers_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Weights so large that the second layer's product overflows into its buffer: numpy raises
+    # (as it did before the buffers), the step says it leaves numpy and the Python loop decides,
+    # as eager code would; the buffers go back for the next call, which is numpy's and exact.
+    pytest.importorskip("numpy")
+    made = recorded_buffers(monkeypatch)
+    xs, ys = make_moons(30, noise=0.1, seed=9)
+    ys = signed_labels(ys)
+    eager_model, model = models([8, 8, 1], seed=10)
+    step = compile_grad(
+        lambda x, y: hinge_loss(model(x), y), model.parameters(), batch="mean", numpy=True
+    )
+    step(xs, ys)
+    weights = [p.data for p in model.parameters()]
+    for p, q in zip(model.parameters(), eager_model.parameters(), strict=True):
+        p.data = q.data = 1e200  # 1e200 * 1e200 overflows
+    with pytest.warns(RuntimeWarning, match="not numpy: numpy met FloatingPointError"):
+        got = step(xs, ys)
+    eager = hinge_loss([eager_model(x) for x in xs], ys)
+    assert got == eager.data or (math.isnan(got) and math.isnan(eager.data)), (got, eager.data)
+    for p, q, w in zip(model.parameters(), eager_model.parameters(), weights, strict=True):
+        p.data = q.data = w
+        p.grad = q.grad = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy again, nothing said
+        loss = step(xs, ys)
+    eager = hinge_loss([eager_model(x) for x in xs], ys)
+    eager.backward()
+    check(loss, eager, model.parameters(), eager_model.parameters())
+    assert len(made) == 1

@@ -142,10 +142,12 @@ class Layers:
         # With a bias, X has a last row of ones: the bias is the weight of an input that is
         # always 1, so W @ X adds it, and G @ X.T sums its gradient over the samples.
         ones = ", 1.0" if layer.biased else ""
+        k = len(layer.xs) + layer.biased
         if layer.x_rows is None:
-            code.emit(f"X{i} = _rows(n, {', '.join(code.value(x) for x in layer.xs)}{ones})")
+            xs = ", ".join(code.value(x) for x in layer.xs)
+            code.emit(f"X{i} = _rows(n, {xs}{ones}, {_kept(f'X{i}', k)})")
         elif layer.biased:
-            code.emit(f"X{i} = _with_ones({layer.x_rows.name})")
+            code.emit(f"X{i} = _with_ones({layer.x_rows.name}, {_kept(f'X{i}', k)})")
         else:
             code.emit(f"X{i} = {layer.x_rows.name}")
         weights = [_split(m)[0] for m in layer.members]
@@ -157,7 +159,7 @@ class Layers:
         else:
             rows_text = "".join("(" + ", ".join(ws) + ",), " for ws in names)
             code.emit(f"W{i} = array(({rows_text}))")
-        code.emit(f"M{i} = _product(W{i}, X{i})")
+        code.emit(f"M{i} = _product(W{i}, X{i}, {_kept(f'M{i}', len(weights))})")
 
     # ----- backward -------------------------------------------------------------------------
 
@@ -181,7 +183,8 @@ class Layers:
         layer.waiting -= 1
         if not layer.waiting:
             grads = ", ".join(layer.grads.get(r, "0.0") for r in range(len(layer.members)))
-            code.emit(f"G{layer.index} = _rows(n, {grads})")
+            kept = _kept(f"G{layer.index}", len(layer.members))
+            code.emit(f"G{layer.index} = _rows(n, {grads}, {kept})")
             self._layer_backward(code, layer, f"G{layer.index}")
         return True
 
@@ -202,7 +205,8 @@ class Layers:
         if not any(needed[x] for x in layer.xs):
             return
         k = len(layer.xs)
-        code.emit(f"GX{i} = _product_tn(W{i}{f'[:, :{k}]' * layer.biased}, {g})")
+        w_inputs = f"W{i}{f'[:, :{k}]' * layer.biased}"  # W without its bias column
+        code.emit(f"GX{i} = _product_tn({w_inputs}, {g}, {_kept(f'GX{i}', k)})")
         if layer.x_rows is not None and self._read_only_by(layer.x_rows, layer.members):
             self._rows_backward(code, layer.x_rows, f"GX{i}")
         else:
@@ -233,6 +237,13 @@ class Layers:
             v is not self.root and all(r in allowed for r in self.readers.get(v, []))
             for v in rows.nodes
         )
+
+
+def _kept(name: str, rows: int) -> str:
+    """The `out=` argument of the helper that makes the matrix `name` (rows x n): the array
+    that the call's buffers keep under that name, from one call to the next (see
+    numpy_replay.Buffers)."""
+    return f'out=B.matrix("{name}", {rows}, n)'
 
 
 def _only(nodes: list[Value], op: Primitive | None) -> Value | None:
