@@ -547,10 +547,27 @@ def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[
             raise TypeError(f"primitive {name!r}: {what} must be callable, got {f!r}")
     op = Primitive(name, forward, _checked(rule))
 
-    def apply(*args: Value | Number, **consts: Number) -> Value:
+    def check(consts: dict[str, Any]) -> None:
         for key, value in consts.items():
             as_float(value, f"{name}'s constant {key}")
-        return _apply(op.bind(**consts), args)
+
+    # op with each set of constants a program uses, checked once: a network calls
+    # leaky_relu(x, slope=0.01) once per unit and step. (The constants' types are part of the
+    # key, so that slope=2 keeps its int where slope=2.0 came first.)
+    @functools.lru_cache(maxsize=256)
+    def bound(consts: tuple[tuple[str, Any], ...], types: tuple[type, ...]) -> Primitive:
+        check(dict(consts))
+        return op.bind(**dict(consts))
+
+    def apply(*args: Value | Number, **consts: Number) -> Value:
+        if not consts:
+            return _apply(op, args)
+        try:
+            with_consts = bound(tuple(consts.items()), tuple(map(type, consts.values())))
+        except TypeError:  # a constant that cannot be a key (a list) is no number: say so
+            check(consts)
+            raise
+        return _apply(with_consts, args)
 
     apply.__name__ = name
     apply.__qualname__ = name

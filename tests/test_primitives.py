@@ -113,6 +113,12 @@ def test_constants_are_keywords_not_parents() -> None:
     assert (x**2)._op == "**2"
     with pytest.raises(TypeError, match=r"leaky_relu's constant slope.*str"):
         leaky_relu(x, slope="0.1")
+    with pytest.raises(TypeError, match=r"leaky_relu's constant slope.*list"):
+        leaky_relu(x, slope=[0.1])  # not even a key of the cache of bound primitives
+    # A constant keeps its own type, whichever came first.
+    assert leaky_relu(x, slope=2.0)._primitive.consts == (("slope", 2.0),)
+    ((_, two),) = leaky_relu(x, slope=2)._primitive.consts
+    assert type(two) is int
 
 
 def test_a_rule_with_the_wrong_number_of_terms_is_refused_by_name() -> None:
