@@ -71,6 +71,17 @@ class Training:
         return [*self.losses, *(p.data for p in self.params), *(p.grad for p in self.params)]
 
 
+def side_by_side(optimizer: str, first: int, then: int) -> tuple[Training, Training]:
+    """Two trainings from the same weights: `first` steps each with a read after every step
+    (the first call traces), then `then` steps where run holds and reference reads."""
+    run, reference = Training(optimizer), Training(optimizer)
+    for t in (run, reference):
+        t.train(first, read_after_each=True)
+    run.train(then)
+    reference.train(then, read_after_each=True)
+    return run, reference
+
+
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 def test_training_on_held_arrays_gives_the_floats_of_training_on_values(optimizer: str) -> None:
     held, values, mixed = Training(optimizer), Training(optimizer), Training(optimizer)
@@ -116,11 +127,7 @@ def test_a_held_value_is_up_to_date_wherever_it_is_used() -> None:
 
 
 def test_a_number_written_between_steps_is_the_one_the_next_step_reads() -> None:
-    run, reference = Training("sgd"), Training("sgd")
-    for t in (run, reference):
-        t.train(1, read_after_each=True)
-    run.train(2)
-    reference.train(2, read_after_each=True)
+    run, reference = side_by_side("sgd", first=1, then=2)
     run.params[3].data = 0.25  # a write lets go too, then sets the Value
     reference.params[3].data = 0.25
     run.params[4].grad = 7.0  # the next zero_grad makes it 0 again in both
@@ -160,11 +167,7 @@ def test_held_arrays_are_only_for_exactly_the_held_list_in_its_order() -> None:
 
 
 def test_zero_grad_on_held_arrays_is_zero_grad_of_the_values() -> None:
-    run, reference = Training("sgd-momentum"), Training("sgd-momentum")
-    for t in (run, reference):
-        t.train(2, read_after_each=True)
-    run.train(2)
-    reference.train(2, read_after_each=True)
+    run, reference = side_by_side("sgd-momentum", first=2, then=2)
     run.model.zero_grad()  # the module's own list of the same Values: on the arrays
     assert held_arrays(run.params) is not None
     reference.model.zero_grad()
@@ -172,11 +175,7 @@ def test_zero_grad_on_held_arrays_is_zero_grad_of_the_values() -> None:
 
 
 def test_a_batch_the_held_program_cannot_take_lets_go_and_runs_as_before() -> None:
-    run, reference = Training("sgd"), Training("sgd")
-    for t in (run, reference):
-        t.train(3, read_after_each=True)
-    run.train(2)
-    reference.train(2, read_after_each=True)
+    run, reference = side_by_side("sgd", first=3, then=2)
     assert held_arrays(run.params) is not None
     labels = run.ys.copy()
     labels[::7] = 2.0  # hinge_loss refuses a label not in {-1, +1}: the guard fails there
