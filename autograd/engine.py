@@ -6,6 +6,8 @@ operators and methods are thin entries into the table of primitives, and `primit
 user's op of the same kind. The backward pass walks the graph once, in reverse topological
 order, and calls each node's rule: on floats for backward(), on Values for
 grad(..., create_graph=True), so the derivative of a derivative comes from the same rules.
+A parameter whose numbers a batched numpy step holds in arrays between its calls is a Held
+Value, which writes them back the moment it is used ("Values held in arrays" below).
 """
 
 from __future__ import annotations
