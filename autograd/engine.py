@@ -40,6 +40,8 @@ from autograd.primitives import (
     Primitive,
     Rule,
     as_float,
+    bound,
+    with_constants,
 )
 
 # What a micrograd habit is told: where chainrule does the same thing another way.
@@ -549,27 +551,8 @@ def primitive(name: str, forward: Callable[..., float], rule: Rule) -> Callable[
             raise TypeError(f"primitive {name!r}: {what} must be callable, got {f!r}")
     op = Primitive(name, forward, _checked(rule))
 
-    def check(consts: dict[str, Any]) -> None:
-        for key, value in consts.items():
-            as_float(value, f"{name}'s constant {key}")
-
-    # op with each set of constants a program uses, checked once: a network calls
-    # leaky_relu(x, slope=0.01) once per unit and step. (The constants' types are part of the
-    # key, so that slope=2 keeps its int where slope=2.0 came first.)
-    @functools.lru_cache(maxsize=256)
-    def bound(consts: tuple[tuple[str, Any], ...], types: tuple[type, ...]) -> Primitive:
-        check(dict(consts))
-        return op.bind(**dict(consts))
-
     def apply(*args: Value | Number, **consts: Number) -> Value:
-        if not consts:
-            return _apply(op, args)
-        try:
-            with_consts = bound(tuple(consts.items()), tuple(map(type, consts.values())))
-        except TypeError:  # a constant that cannot be a key (a list) is no number: say so
-            check(consts)
-            raise
-        return _apply(with_consts, args)
+        return _apply(with_constants(op, consts) if consts else op, args)
 
     apply.__name__ = name
     apply.__qualname__ = name
@@ -636,9 +619,10 @@ def _term_refused(term: object, i: int, n: int, floats: bool) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _power_by(n: float) -> Primitive:
-    """x ** n's op: POW_CONST with n bound, made once per exponent (`bind` takes keywords and
-    builds a key on every call: 5x the cost of the rest of `x ** 2`)."""
-    return POW_CONST.bind(n=n)
+    """x ** n's op: POW_CONST with n bound. `bound` alone would do; this cache of one float is
+    its key made cheaper, for the op a pow chain or an rmsnorm makes per node (x ** 2: 850
+    against 940 ns, timeit, 2026-12-06)."""
+    return bound(POW_CONST, ("n",), n)
 
 
 def _apply(op: Primitive, args: tuple[Any, ...]) -> Value:

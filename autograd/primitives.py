@@ -50,11 +50,13 @@ def as_float(x: object, what: str) -> float:
         raise OverflowError(f"{what} is too large for a float (beyond +-1.8e308)") from None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Primitive:
     """An op: its name, its forward on floats and its rule (see the module docstring).
 
     `consts` are the constants bound into forward and rule (`bind`); empty for most ops.
+    Two primitives are the same op only if they are the same object (eq=False: hashed by
+    identity, which makes `bind`'s cache cheap; nothing compares ops by their fields).
     """
 
     name: str
@@ -63,11 +65,9 @@ class Primitive:
     consts: tuple[tuple[str, Any], ...] = ()
 
     def bind(self, **consts: Any) -> Primitive:
-        """This op with constants bound in: forward and rule get them by keyword."""
-        if not consts:
-            return self
-        # Typed keys, so that x ** 2 and a user's op(x, k=2) keep the constant's own type.
-        return _bind(self, tuple((k, type(v), v) for k, v in consts.items()))
+        """This op with constants bound in: forward and rule get them by keyword. Each
+        constant must be a real number (TypeError naming the op and the constant)."""
+        return with_constants(self, consts) if consts else self
 
     def describe(self) -> str:
         """How a node of this op is named in pictures: `**2` for an operator with a constant,
@@ -79,13 +79,32 @@ class Primitive:
         return self.name + "(" + ", ".join(f"{k}={v:g}" for k, v in self.consts) + ")"
 
 
-@functools.lru_cache(maxsize=1024)
-def _bind(op: Primitive, consts: tuple[tuple[str, type, Any], ...]) -> Primitive:
-    """op with constants bound by functools.partial; cached, so every x ** 2 shares one."""
-    keywords = {k: v for k, _, v in consts}
+# typed: the constants' types are part of the key, so that x ** 2 and a user's op(x, k=2) keep
+# the constant's own type where 2.0 came first.
+@functools.lru_cache(maxsize=1024, typed=True)
+def bound(op: Primitive, names: tuple[str, ...], *values: Any) -> Primitive:
+    """op.bind(**dict(zip(names, values))), made and checked once per set of constants: every
+    x ** 2 shares one, and so does every unit's leaky_relu(x, slope=0.01). The engine's x ** n
+    calls it directly (no keywords to build); the values must be hashable."""
+    keywords = dict(zip(names, values, strict=True))
+    _check_constants(op, keywords)
     forward = functools.partial(op.forward, **keywords)
     rule = functools.partial(op.rule, **keywords)
     return Primitive(op.name, forward, rule, tuple(keywords.items()))
+
+
+def with_constants(op: Primitive, consts: dict[str, Any]) -> Primitive:
+    """op.bind(**consts), for a caller that holds the dict already (a user's op)."""
+    try:
+        return bound(op, tuple(consts), *consts.values())
+    except TypeError:  # a constant that cannot be a key (a list) is no number: say so
+        _check_constants(op, consts)
+        raise
+
+
+def _check_constants(op: Primitive, consts: dict[str, Any]) -> None:
+    for key, value in consts.items():
+        as_float(value, f"{op.name}'s constant {key}")
 
 
 # ----- forwards on floats and rules that need more than one line ---------------------------------

@@ -32,7 +32,7 @@ from autograd import (
     tanh,
     topological_order,
 )
-from autograd.primitives import PRIMITIVES, Primitive
+from autograd.primitives import POW_CONST, PRIMITIVES, Primitive
 from nn import MLP
 from tests.op_cases import softplus
 
@@ -119,6 +119,12 @@ def test_constants_are_keywords_not_parents() -> None:
     assert leaky_relu(x, slope=2.0)._primitive.consts == (("slope", 2.0),)
     ((_, two),) = leaky_relu(x, slope=2)._primitive.consts
     assert type(two) is int
+    # Binding a built-in op checks its constants too, named by the op.
+    with pytest.raises(TypeError, match=r"\*\*'s constant n must be a real number, got str"):
+        POW_CONST.bind(n="2")
+    with pytest.raises(TypeError, match=r"\*\*'s constant n must be a real number, got list"):
+        POW_CONST.bind(n=[2])
+    assert POW_CONST.bind(n=2.0) is (x**2)._primitive
 
 
 def test_a_rule_with_the_wrong_number_of_terms_is_refused_by_name() -> None:
