@@ -11,12 +11,13 @@ benchmarks.minimal's (the forty-line slotted engine), from the same starting wei
 from __future__ import annotations
 
 import functools
+import math
 import random
 from typing import Any
 
 import autograd
 from benchmarks import minimal
-from benchmarks.harness import Case, Row, clock, interleave
+from benchmarks.harness import Case, Row, clock, interleave, median
 
 # Names to learn, written for this benchmark (no data set is downloaded).
 NAMES = [
@@ -128,8 +129,8 @@ class Gpt:
         x = [a + b for a, b in zip(linear(hidden, self.fc2), residual)]
         return linear(x, self.head)
 
-    def step(self, k: int) -> float:
-        """One Adam step on name k: returns the loss before the update."""
+    def loss(self, k: int) -> Any:
+        """The forward pass on name k: the mean loss over its next characters."""
         name = NAMES[k % len(NAMES)]
         tokens = [BOS, *(CHARS.index(c) for c in name), BOS]
         n = min(BLOCK, len(tokens) - 1)
@@ -139,7 +140,11 @@ class Gpt:
         for pos in range(n):
             probs = softmax(self.forward(tokens[pos], pos, keys, values))
             losses.append(-probs[tokens[pos + 1]].log())
-        loss = (1 / n) * sum(losses)
+        return (1 / n) * sum(losses)
+
+    def step(self, k: int) -> float:
+        """One Adam step on name k: returns the loss before the update."""
+        loss = self.loss(k)
         loss.backward()
         lr = LR * (1 - k / 1000)
         for i, p in enumerate(self.params):
@@ -150,6 +155,60 @@ class Gpt:
             p.data -= lr * m_hat / (v_hat**0.5 + EPS)
             p.grad = 0.0
         return float(loss.data)
+
+
+class Recorded:
+    """The least a Value can do and still record the graph: its data, its grad and its
+    parents, with no derivatives, checks or modes, and a backward() that does nothing. A step
+    on it (the forward pass and the Adam loop, which read and write data and grad) is a floor
+    for any engine that makes a Python object per op: its backward pass comes on top."""
+
+    __slots__ = ("data", "grad", "_parents")
+
+    def __init__(self, data: float, parents: tuple[Recorded, ...] = ()) -> None:
+        self.data = data
+        self.grad = 0.0
+        self._parents = parents
+
+    def backward(self) -> None:
+        pass
+
+    # Each op spelled out (no helper to call): the floor is the least work, not the least code.
+    def __add__(self, other: Any) -> Recorded:
+        other = other if type(other) is Recorded else Recorded(other)
+        return Recorded(self.data + other.data, (self, other))
+
+    def __mul__(self, other: Any) -> Recorded:
+        other = other if type(other) is Recorded else Recorded(other)
+        return Recorded(self.data * other.data, (self, other))
+
+    def __sub__(self, other: Any) -> Recorded:
+        other = other if type(other) is Recorded else Recorded(other)
+        return Recorded(self.data - other.data, (self, other))
+
+    def __truediv__(self, other: Any) -> Recorded:
+        other = other if type(other) is Recorded else Recorded(other)
+        return Recorded(self.data / other.data, (self, other))
+
+    __radd__, __rmul__ = __add__, __mul__
+
+    def __rtruediv__(self, other: Any) -> Recorded:
+        return Recorded(other) / self
+
+    def __neg__(self) -> Recorded:
+        return Recorded(-self.data, (self,))
+
+    def __pow__(self, n: float) -> Recorded:
+        return Recorded(self.data**n, (self,))
+
+    def exp(self) -> Recorded:
+        return Recorded(math.exp(self.data), (self,))
+
+    def log(self) -> Recorded:
+        return Recorded(math.log(self.data), (self,))
+
+    def relu(self) -> Recorded:
+        return Recorded(max(0.0, self.data), (self,))
 
 
 ENGINES: dict[str, Any] = {"chainrule": autograd.Value, "minimal": minimal.Value}
@@ -163,22 +222,34 @@ def _block(model: Gpt, losses: list[float], steps: int) -> float:
 
 
 def run(blocks: int, steps_per_block: int) -> Row:
-    """Blocks of consecutive steps, the engines taking turns; their losses must agree."""
+    """Blocks of consecutive steps, the engines taking turns; their losses must agree. The
+    floor column is the forward pass alone on `Recorded`: the goal of a step 2x the minimal
+    engine's cannot be met by an engine whose forward alone takes more than half of it."""
     losses: dict[str, list[float]] = {name: [] for name in ENGINES}
     cases: dict[str, Case] = {
         name: functools.partial(_block, Gpt(value_type), losses[name], steps_per_block)
         for name, value_type in ENGINES.items()
     }
+    floor_losses: list[float] = []  # its weights never move (all grads stay 0.0)
+    cases["floor"] = functools.partial(_block, Gpt(Recorded), floor_losses, steps_per_block)
     row = Row(
-        "microgpt-style step: 1 layer, 16 wide, 4 heads, Adam", "1 step", interleave(cases, blocks)
+        "microgpt-style step: 1 layer, 16 wide, 4 heads, Adam (floor column: the same step on "
+        "a Value that records only data, grad and parents, with no backward pass)",
+        "1 step",
+        interleave(cases, blocks),
     )
     ours, theirs = losses["chainrule"], losses["minimal"]
     worst = max(abs(a - b) / abs(b) for a, b in zip(ours, theirs, strict=True))
     # NOTE: not bit for bit: the minimal engine divides as x * y**-1, chainrule rounds x / y once.
     if worst > 1e-9:
         raise AssertionError(f"chainrule left the minimal engine's losses: {ours} vs {theirs}")
+    if abs(floor_losses[0] - theirs[0]) > 1e-9 * abs(theirs[0]):
+        raise AssertionError(f"the floor's forward left the engines': {floor_losses[0]}")
+    share = median(row.samples["floor"]) / median(row.samples["minimal"])
     row.note = (
         f"{len(ours)} steps of {len(Gpt(minimal.Value).params):,} parameters, loss "
-        f"{ours[0]:.4f} -> {ours[-1]:.4f} on both engines (relative difference {worst:.0e})"
+        f"{ours[0]:.4f} -> {ours[-1]:.4f} on both engines (relative difference {worst:.0e}). "
+        f"The floor's step, with no backward pass, takes {share:.2f} of the minimal engine's "
+        "step; 2x that engine means a whole step, backward pass included, in 0.50 of it"
     )
     return row
