@@ -223,8 +223,9 @@ def _block(model: Gpt, losses: list[float], steps: int) -> float:
 
 def run(blocks: int, steps_per_block: int) -> Row:
     """Blocks of consecutive steps, the engines taking turns; their losses must agree. The
-    floor column is the forward pass alone on `Recorded`: the goal of a step 2x the minimal
-    engine's cannot be met by an engine whose forward alone takes more than half of it."""
+    floor column is the same step on `Recorded`, whose backward pass does nothing: an engine 2x
+    the minimal one would have to do its whole step, backward pass included, in half the
+    minimal engine's time, and the floor shows how much of that half is left for backward."""
     losses: dict[str, list[float]] = {name: [] for name in ENGINES}
     cases: dict[str, Case] = {
         name: functools.partial(_block, Gpt(value_type), losses[name], steps_per_block)
